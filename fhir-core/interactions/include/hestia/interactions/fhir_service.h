@@ -1,0 +1,33 @@
+// The FHIR REST service: routes a Request to one interaction and runs it.
+//
+// Owns: the wiring of registries, store and options into a Service (service.h). Each
+// interaction lives in its own file (read.cc, vread.cc, create.cc, update.cc, delete.cc,
+// history.cc, search_type.cc, capabilities.cc); router.cc maps FHIR URLs to them.
+// FHIR R4: http://hl7.org/fhir/R4/http.html
+// Thread-safety: the returned Service is thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "hestia/base/json.h"
+#include "hestia/interactions/service.h"
+#include "hestia/resources/type_registry.h"
+#include "hestia/search/parameter_registry.h"
+#include "hestia/storage/store.h"
+
+namespace hestia::interactions {
+
+struct ServiceOptions {
+  json::Limits json_limits;    // applied to every request body
+  int default_count = 20;      // page size when the client sends no _count
+  int max_count = 1000;        // _count above this is lowered to it
+  std::string software_version = HESTIA_VERSION;
+};
+
+// `store` must outlive the service. Registries are shared.
+std::unique_ptr<Service> MakeFhirService(std::shared_ptr<const resources::TypeRegistry> types,
+                                         std::shared_ptr<const search::ParameterRegistry> params,
+                                         storage::Store* store, ServiceOptions options);
+
+}  // namespace hestia::interactions

@@ -1,0 +1,61 @@
+// hestia: the server executable and its subcommands.
+//   hestia serve [options]          the FHIR server (see `hestia serve --help`)
+//   hestia db start|stop|status     a PostgreSQL cluster for operators and tests
+//   hestia fhirpath EXPR FILE       evaluate a FHIRPath expression over a resource
+//   hestia version
+#include <cstdio>
+#include <string>
+
+#include "serve_command.h"
+#if __has_include("db_command.h")
+#include "db_command.h"
+#define HESTIA_HAVE_DB_COMMAND 1
+#endif
+#if __has_include("fhirpath_command.h")
+#include "fhirpath_command.h"
+#define HESTIA_HAVE_FHIRPATH_COMMAND 1
+#endif
+
+namespace {
+
+void Usage() {
+  std::fprintf(stderr,
+               "Usage: hestia <command> [options]\n\n"
+               "Commands:\n"
+               "  serve      start the FHIR R4 server (hestia serve --help)\n"
+#ifdef HESTIA_HAVE_DB_COMMAND
+               "  db         start, stop or inspect a PostgreSQL cluster (hestia db --help)\n"
+#endif
+#ifdef HESTIA_HAVE_FHIRPATH_COMMAND
+               "  fhirpath   evaluate a FHIRPath expression: hestia fhirpath EXPR resource.json\n"
+#endif
+               "  version    print the version\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    Usage();
+    return 2;
+  }
+  const std::string command = argv[1];
+  if (command == "serve") return hestia::server::RunServeCommand(argc - 2, argv + 2);
+#ifdef HESTIA_HAVE_DB_COMMAND
+  if (command == "db") return hestia::server::RunDbCommand(argc - 2, argv + 2);
+#endif
+#ifdef HESTIA_HAVE_FHIRPATH_COMMAND
+  if (command == "fhirpath") return hestia::server::RunFhirpathCommand(argc - 2, argv + 2);
+#endif
+  if (command == "version" || command == "--version") {
+    std::printf("hestia %s (FHIR R4 4.0.1)\n", HESTIA_VERSION);
+    return 0;
+  }
+  if (command == "help" || command == "--help" || command == "-h") {
+    Usage();
+    return 0;
+  }
+  std::fprintf(stderr, "hestia: unknown command '%s'\n\n", command.c_str());
+  Usage();
+  return 2;
+}

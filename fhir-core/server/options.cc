@@ -1,0 +1,49 @@
+// The option table of `hestia serve`. See options.h. Every key is documented by
+// `hestia serve --help`; README.md links there rather than repeating it.
+#include "options.h"
+
+namespace hestia::server {
+
+const std::vector<OptionSpec>& ServeOptions() {
+  static const std::vector<OptionSpec> kOptions = {
+      {"server.host", "host", "0.0.0.0", "Address to listen on."},
+      {"server.port", "port", "8080", "TCP port to listen on (0 picks a free port)."},
+      {"server.threads", "threads", "4", "HTTP worker threads."},
+      {"server.base_path", "base-path", "/fhir", "Path of the FHIR base URL."},
+      {"server.public_base_url", "base-url", "",
+       "Absolute FHIR base URL used in links and Location headers (default: from the Host "
+       "header)."},
+      {"server.max_request_bytes", "max-request-bytes", "16777216",
+       "Largest request accepted; larger bodies get 413."},
+      {"server.header_timeout_ms", "header-timeout-ms", "10000",
+       "Time allowed to receive the request headers."},
+      {"server.body_timeout_ms", "body-timeout-ms", "60000", "Time allowed to receive the body."},
+      {"server.keepalive_timeout_ms", "keepalive-timeout-ms", "60000",
+       "Idle keep-alive connections are closed after this."},
+      {"database.url", "database-url", "",
+       "PostgreSQL connection URL. Empty: run an embedded cluster in --data-dir."},
+      {"database.data_dir", "data-dir", "var",
+       "Folder of the embedded PostgreSQL cluster (created on first start)."},
+      {"database.pool_size", "pool-size", "16", "Database connections in the pool."},
+      {"database.statement_timeout_ms", "statement-timeout-ms", "30000",
+       "PostgreSQL statement_timeout; longer statements fail with 503."},
+      {"database.acquire_timeout_ms", "acquire-timeout-ms", "5000",
+       "Wait for a free pooled connection before answering 503."},
+      {"database.startup_timeout_ms", "startup-timeout-ms", "30000",
+       "How long start-up waits for the database."},
+      {"json.max_depth", "json-max-depth", "100", "Deepest JSON nesting accepted."},
+      {"json.max_number_length", "json-max-number-length", "64",
+       "Longest JSON number accepted, in characters."},
+      {"fhir.definitions", "definitions", HESTIA_DEFAULT_DEFINITIONS_DIR,
+       "Unpacked hl7.fhir.r4.examples@4.0.1 package (scripts/setup.sh fetches it)."},
+      {"search.default_count", "default-count", "20", "Page size when _count is absent."},
+      {"search.max_count", "max-count", "1000", "Largest page size; larger _count is lowered."},
+      {"demo.load", "demo", "false",
+       "Load the demo clinic (fhir-core/server/demo/clinic.json) into an empty database."},
+      {"demo.file", "demo-file", HESTIA_DEFAULT_DEMO_FILE, "The demo data Bundle."},
+      {"log.level", "log-level", "info", "debug, info, warn or error."},
+  };
+  return kOptions;
+}
+
+}  // namespace hestia::server

@@ -1,0 +1,140 @@
+// The resource store on PostgreSQL.
+//
+// Owns: the schema (through migrations.cc), the connection pool, and every SQL statement that
+// reads or writes resources. Interactions compose FHIR semantics out of a Transaction's
+// primitives (lock the current row, find matches, write a version, commit); this layer knows
+// tables and transactions, not FHIR rules.
+//
+// Errors: a broken or unreachable database → kUnavailable (503, the pool reconnects on the next
+// use); a commit whose outcome is unknown → kUnavailable, so no write is ever acknowledged
+// unless it committed; a lost race (unique violation, serialization failure, deadlock) →
+// kAborted, which callers may retry; a statement over the configured timeout → kTimeout.
+// Thread-safety: Store is thread-safe. A Transaction belongs to one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hestia/base/status.h"
+#include "hestia/base/time.h"
+#include "hestia/search/criteria.h"
+
+namespace hestia::storage {
+
+struct StoreOptions {
+  std::string url;                  // libpq connection string or URI
+  int pool_size = 8;
+  int acquire_timeout_ms = 5000;    // waiting for a free connection → kUnavailable
+  int statement_timeout_ms = 30000; // PostgreSQL statement_timeout on every connection
+  int startup_timeout_ms = 30000;   // Open() retries connecting this long
+};
+
+// One stored version of a resource, exactly as served.
+struct VersionRecord {
+  int64_t seq = 0;     // global write order (history paging)
+  std::string type;
+  std::string id;
+  long version = 0;
+  Micros last_updated = 0;
+  bool deleted = false;
+  std::string method;  // POST, PUT or DELETE
+  std::string body;    // JSON text; empty for a deletion
+};
+
+// The current row of a resource, locked by Transaction::LockCurrent.
+struct CurrentRow {
+  int64_t pk = 0;
+  long version = 0;
+  bool deleted = false;
+  Micros last_updated = 0;
+  std::string body;  // body of the current version; empty when deleted
+};
+
+struct NewVersion {
+  std::optional<int64_t> existing_pk;  // from LockCurrent; nullopt creates the resource row
+  std::string type;
+  std::string id;
+  long version = 1;
+  Micros last_updated = 0;
+  bool deleted = false;
+  std::string method;
+  std::string body;
+  search::IndexRows index;  // replaces the resource's index rows (ignored for deletions)
+};
+
+struct Match {
+  int64_t pk = 0;
+  std::string id;
+  long version = 0;
+};
+
+struct HistoryQuery {
+  std::string type;  // "" = system history
+  std::string id;    // "" = type (or system) history
+  std::optional<Micros> since;        // _since: last_updated >= since
+  std::optional<TimeRange> at;        // _at: versions current at some point in the range
+  int count = 50;
+  std::optional<int64_t> before_seq;  // page cursor: only entries with seq < before_seq
+};
+
+struct SearchPage {
+  std::vector<std::string> bodies;    // current versions, in pk order
+  std::optional<int64_t> next_after;  // cursor for the next page, when there is one
+  std::optional<long long> total;
+};
+
+struct PoolStats {
+  int size = 0;
+  int in_use = 0;
+  int waiting = 0;
+  long long connect_failures = 0;
+};
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;  // rolls back when not committed
+
+  // The current row of type/id, locked FOR UPDATE until the transaction ends; nullopt when
+  // the resource never existed.
+  virtual Result<std::optional<CurrentRow>> LockCurrent(std::string_view type,
+                                                        std::string_view id) = 0;
+  // Transaction-scoped advisory lock on `key` (serialises conditional creates of one criteria).
+  virtual Status LockKey(int64_t key) = 0;
+  // Current, non-deleted resources matching `criteria`; at most `limit` rows.
+  virtual Result<std::vector<Match>> Find(const search::Criteria& criteria, int limit) = 0;
+  // Inserts the version row, creates or updates the resource row and replaces index rows.
+  // kAborted when a concurrent writer created the same type/id first.
+  virtual Status Write(const NewVersion& version) = 0;
+  // Commits. kUnavailable when the database is gone or the outcome is in doubt.
+  virtual Status Commit() = 0;
+};
+
+class Store {
+ public:
+  // Connects (retrying up to startup_timeout_ms), refuses clusters with fsync or
+  // full_page_writes off (kInternal), and applies pending migrations.
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  virtual ~Store() = default;
+
+  virtual Result<std::unique_ptr<Transaction>> Begin() = 0;
+
+  // The current version (deleted ones too, with deleted = true); kNotFound if never existed.
+  virtual Result<VersionRecord> ReadCurrent(std::string_view type, std::string_view id) = 0;
+  // One version; kNotFound when the resource or that version does not exist.
+  virtual Result<VersionRecord> ReadVersion(std::string_view type, std::string_view id,
+                                            long version) = 0;
+  // Newest first; returns up to count + 1 records so callers can tell whether a next page exists.
+  virtual Result<std::vector<VersionRecord>> History(const HistoryQuery& query) = 0;
+  // Current resources matching `criteria`, `count` per page after the cursor `after_pk`.
+  virtual Result<SearchPage> Search(const search::Criteria& criteria, int count,
+                                    std::optional<int64_t> after_pk, bool with_total) = 0;
+
+  virtual Status Ping() = 0;
+  virtual PoolStats Stats() = 0;
+};
+
+}  // namespace hestia::storage

@@ -1,0 +1,105 @@
+// Connection pool. See pool.h.
+#include "pool.h"
+
+#include <chrono>
+
+#include "hestia/base/log.h"
+
+namespace hestia::storage {
+
+Lease::~Lease() {
+  if (pool_ != nullptr && conn_ != nullptr) pool_->Release(std::move(conn_), broken_);
+}
+
+Result<std::unique_ptr<pqxx::connection>> Pool::Connect() {
+  try {
+    auto conn = std::make_unique<pqxx::connection>(options_.url);
+    pqxx::nontransaction setup(*conn);
+    setup.exec("SET statement_timeout = " + std::to_string(options_.statement_timeout_ms));
+    setup.exec("SET synchronous_commit = on");
+    setup.commit();
+    return conn;
+  } catch (const std::exception& e) {
+    return UnavailableError(std::string("cannot connect to PostgreSQL: ") + e.what());
+  }
+}
+
+Result<Lease> Pool::Acquire() {
+  std::unique_lock<std::mutex> lock(mu_);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.acquire_timeout_ms);
+  ++waiting_;
+  while (idle_.empty() && open_ >= options_.pool_size) {
+    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+        open_ >= options_.pool_size) {
+      --waiting_;
+      return UnavailableError("all " + std::to_string(options_.pool_size) +
+                              " database connections are busy");
+    }
+  }
+  --waiting_;
+  ++in_use_;
+  if (!idle_.empty()) {
+    auto conn = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(this, std::move(conn));
+  }
+  ++open_;
+  lock.unlock();
+  auto conn = Connect();
+  if (!conn.ok()) {
+    std::lock_guard<std::mutex> relock(mu_);
+    --open_;
+    --in_use_;
+    ++connect_failures_;
+    cv_.notify_one();
+    return conn.status();
+  }
+  return Lease(this, std::move(conn).value());
+}
+
+void Pool::Release(std::unique_ptr<pqxx::connection> conn, bool broken) {
+  std::lock_guard<std::mutex> lock(mu_);
+  --in_use_;
+  if (broken || !conn->is_open()) {
+    --open_;
+  } else {
+    idle_.push_back(std::move(conn));
+  }
+  cv_.notify_one();
+}
+
+PoolStats Pool::Stats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {options_.pool_size, in_use_, waiting_, connect_failures_};
+}
+
+Status StatusFromException(const std::exception& e, bool* connection_broken) {
+  *connection_broken = false;
+  if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr ||
+      dynamic_cast<const pqxx::statement_completion_unknown*>(&e) != nullptr) {
+    *connection_broken = true;
+    return UnavailableError(std::string("database commit outcome unknown: ") + e.what());
+  }
+  if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
+    *connection_broken = true;
+    return UnavailableError(std::string("database unavailable: ") + e.what());
+  }
+  if (dynamic_cast<const pqxx::transaction_rollback*>(&e) != nullptr ||
+      dynamic_cast<const pqxx::unique_violation*>(&e) != nullptr) {
+    return {StatusCode::kAborted, std::string("concurrent write: ") + e.what()};
+  }
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e); sql != nullptr) {
+    const std::string state = sql->sqlstate();
+    if (state == "57014") return {StatusCode::kTimeout, "database statement timed out"};
+    // 57P01..57P03 admin shutdown / crash shutdown / cannot connect now; 08xxx connection.
+    if (state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0) {
+      *connection_broken = true;
+      return UnavailableError(std::string("database unavailable: ") + e.what());
+    }
+    return InternalError(std::string("database error: ") + e.what());
+  }
+  return InternalError(std::string("database error: ") + e.what());
+}
+
+}  // namespace hestia::storage
