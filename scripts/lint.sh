@@ -22,7 +22,10 @@ clang-format --dry-run --Werror "${files[@]}"
 
 mapfile -t sources < <(printf '%s\n' "${files[@]}" | grep '\.cc$' | grep -v '^tests/fuzz/')
 echo "lint: clang-tidy over ${#sources[@]} translation units"
-run-clang-tidy -quiet -p "$BUILD_DIR" -j "$(nproc)" "${sources[@]/#/$ROOT/}" >"$BUILD_DIR/clang-tidy.log" 2>&1 || {
+# RapidJSON's iterators trip clang's C++20 reversed-operator warning; the GCC-only warning
+# flags in compile_commands.json are unknown to clang.
+run-clang-tidy -quiet -p "$BUILD_DIR" -extra-arg=-Wno-ambiguous-reversed-operator \
+  -extra-arg=-Wno-unknown-warning-option -j "$(nproc)" "${sources[@]/#/$ROOT/}" >"$BUILD_DIR/clang-tidy.log" 2>&1 || {
   grep -E "(warning|error):" "$BUILD_DIR/clang-tidy.log" | sort -u | head -50
   echo "lint: clang-tidy failed (full log: $BUILD_DIR/clang-tidy.log)" >&2
   exit 1

@@ -73,8 +73,8 @@ bool IsResultParameter(std::string_view name) {
 }
 
 Status Unsupported(std::string_view name, std::string_view why) {
-  return {StatusCode::kInvalid,
-          "search parameter '" + std::string(name) + "' " + std::string(why), std::string(name)};
+  return {StatusCode::kInvalid, "search parameter '" + std::string(name) + "' " + std::string(why),
+          std::string(name)};
 }
 
 std::string PercentDecode(std::string_view s, bool* ok) {
@@ -136,8 +136,7 @@ Result<Criteria> ParseCriteria(std::string_view resource_type,
       int n = 0;
       auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
       if (ec != std::errc() || p != value.data() + value.size() || n < 0) {
-        return InvalidError("_count must be a non-negative integer, got '" + value + "'",
-                            "_count");
+        return InvalidError("_count must be a non-negative integer, got '" + value + "'", "_count");
       }
       c.count = n;
       continue;
@@ -270,7 +269,8 @@ SqlFilter BuildFilter(const Criteria& c, int first_param) {
   f.where = "r.res_type = " + param(c.resource_type) + " AND NOT r.deleted";
   for (const auto& any : c.ids) {
     std::string clause;
-    for (const auto& id : any) clause += (clause.empty() ? "" : " OR ") + ("r.res_id = " + param(id));
+    for (const auto& id : any)
+      clause += (clause.empty() ? "" : " OR ") + ("r.res_id = " + param(id));
     f.where += " AND (" + clause + ")";
   }
   const std::string hash = std::to_string(ParamHash(c.resource_type, "identifier"));
@@ -283,8 +283,9 @@ SqlFilter BuildFilter(const Criteria& c, int first_param) {
       if (t.has_system && t.code.empty()) one = "(t.system = " + param(t.system) + ")";
       clause += (clause.empty() ? "" : " OR ") + one;
     }
-    f.where += " AND EXISTS (SELECT 1 FROM idx_token t WHERE t.res_pk = r.pk AND t.param_hash = " +
-               hash + " AND (" + clause + "))";
+    f.where +=
+        " AND EXISTS (SELECT 1 FROM idx_token t WHERE t.res_pk = r.pk AND t.param_hash = " + hash +
+        " AND (" + clause + "))";
   }
   for (const auto& any : c.last_updated) {
     std::string clause;
@@ -293,9 +294,11 @@ SqlFilter BuildFilter(const Criteria& c, int first_param) {
       auto ts = [&](Micros m) { return param(std::to_string(m)) + "::bigint"; };
       std::string one;
       if (d.prefix == "eq" || d.prefix == "ap") {
-        one = "(r.last_updated >= " + ts(d.range.low) + " AND r.last_updated < " + ts(d.range.high) + ")";
+        one = "(r.last_updated >= " + ts(d.range.low) + " AND r.last_updated < " +
+              ts(d.range.high) + ")";
       } else if (d.prefix == "ne") {
-        one = "(r.last_updated < " + ts(d.range.low) + " OR r.last_updated >= " + ts(d.range.high) + ")";
+        one = "(r.last_updated < " + ts(d.range.low) + " OR r.last_updated >= " + ts(d.range.high) +
+              ")";
       } else if (d.prefix == "gt" || d.prefix == "sa") {
         one = "r.last_updated >= " + ts(d.range.high);
       } else if (d.prefix == "lt" || d.prefix == "eb") {

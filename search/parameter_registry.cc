@@ -49,8 +49,8 @@ Result<std::shared_ptr<const ParameterRegistry>> ParameterRegistry::LoadFromPack
 
 const SearchParameterDef* ParameterRegistry::Find(std::string_view resource_type,
                                                   std::string_view code) const {
-  for (std::string_view base : {resource_type, std::string_view("DomainResource"),
-                                std::string_view("Resource")}) {
+  for (std::string_view base :
+       {resource_type, std::string_view("DomainResource"), std::string_view("Resource")}) {
     auto it = by_base_code_.find(std::make_pair(std::string(base), std::string(code)));
     if (it != by_base_code_.end()) return &params_[it->second];
   }

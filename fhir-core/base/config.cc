@@ -125,8 +125,8 @@ Result<long> Config::GetInt(const std::string& key, long min, long max) const {
   long out = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
   if (ec != std::errc() || p != v.data() + v.size() || out < min || out > max) {
-    return InvalidError("option " + key + " must be an integer in [" + std::to_string(min) +
-                        ", " + std::to_string(max) + "], got '" + v + "'");
+    return InvalidError("option " + key + " must be an integer in [" + std::to_string(min) + ", " +
+                        std::to_string(max) + "], got '" + v + "'");
   }
   return out;
 }

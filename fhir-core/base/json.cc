@@ -87,10 +87,15 @@ Status PreScan(std::string_view text, const Limits& limits) {
   return Status::Ok();
 }
 
-bool HasControlCharacter(const char* s, rapidjson::SizeType len) {
+// Control characters are forbidden in FHIR strings; a lone surrogate written as a \u escape
+// ("\uDDDD") decodes to bytes ED A0..BF xx, which are not UTF-8 and would not round-trip.
+bool HasForbiddenCharacter(const char* s, rapidjson::SizeType len) {
   for (rapidjson::SizeType i = 0; i < len; ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return true;
+    if (c == 0xED && i + 1 < len && (static_cast<unsigned char>(s[i + 1]) & 0xE0) == 0xA0) {
+      return true;
+    }
   }
   return false;
 }
@@ -142,8 +147,8 @@ class Builder {
     return doc_.String(marked.data(), static_cast<rapidjson::SizeType>(marked.size()), true);
   }
   bool String(const char* s, rapidjson::SizeType len, bool copy) {
-    if (HasControlCharacter(s, len)) {
-      error_ = "JSON string contains a control character";
+    if (HasForbiddenCharacter(s, len)) {
+      error_ = "JSON string contains a control character or a lone surrogate";
       return false;
     }
     return doc_.String(s, len, copy);
@@ -153,8 +158,8 @@ class Builder {
     return doc_.StartObject();
   }
   bool Key(const char* s, rapidjson::SizeType len, bool copy) {
-    if (HasControlCharacter(s, len)) {
-      error_ = "JSON property name contains a control character";
+    if (HasForbiddenCharacter(s, len)) {
+      error_ = "JSON property name contains a control character or a lone surrogate";
       return false;
     }
     if (!keys_.back().emplace(s, len).second) {
@@ -181,9 +186,15 @@ class Builder {
 template <typename Writer>
 void WriteValue(const Value& v, Writer& w) {
   switch (v.GetType()) {
-    case rapidjson::kNullType: w.Null(); break;
-    case rapidjson::kFalseType: w.Bool(false); break;
-    case rapidjson::kTrueType: w.Bool(true); break;
+    case rapidjson::kNullType:
+      w.Null();
+      break;
+    case rapidjson::kFalseType:
+      w.Bool(false);
+      break;
+    case rapidjson::kTrueType:
+      w.Bool(true);
+      break;
     case rapidjson::kNumberType:
       if (v.IsInt64()) {
         w.Int64(v.GetInt64());
@@ -229,7 +240,8 @@ Status Parse(std::string_view text, const Limits& limits, Document* doc) {
                                        std::to_string(limits.max_bytes)};
   }
   HESTIA_RETURN_IF_ERROR(PreScan(text, limits));
-  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag |
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |
+                              rapidjson::kParseValidateEncodingFlag |
                               rapidjson::kParseNumbersAsStringsFlag;
   rapidjson::Reader reader;
   rapidjson::MemoryStream ms(text.data(), text.size());
@@ -244,7 +256,8 @@ Status Parse(std::string_view text, const Limits& limits, Document* doc) {
   doc->Populate(generate);
   if (!parsed) {
     if (!builder.error().empty()) {
-      return StructureError(builder.error() + " at byte " + std::to_string(reader.GetErrorOffset()));
+      return StructureError(builder.error() + " at byte " +
+                            std::to_string(reader.GetErrorOffset()));
     }
     if (reader.GetParseErrorCode() == rapidjson::kParseErrorNumberTooBig) {
       return ValueError("JSON number out of range at byte " +

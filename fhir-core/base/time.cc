@@ -44,8 +44,7 @@ Micros At(int y, int m, int d, int hh = 0, int mm = 0, int ss = 0) {
 }
 
 Status BadDate(std::string_view text) {
-  return InvalidError("'" + std::string(text) +
-                      "' is not a valid FHIR date, dateTime or instant");
+  return InvalidError("'" + std::string(text) + "' is not a valid FHIR date, dateTime or instant");
 }
 
 }  // namespace
@@ -62,8 +61,8 @@ std::string FormatInstant(Micros t) {
   if (ms < 0 && ms % kMicrosPerSecond != 0) --secs;
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  const auto millis = static_cast<int>(((ms % kMicrosPerSecond) + kMicrosPerSecond) %
-                                       kMicrosPerSecond / 1000);
+  const auto millis =
+      static_cast<int>(((ms % kMicrosPerSecond) + kMicrosPerSecond) % kMicrosPerSecond / 1000);
   char buf[96];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);

@@ -19,7 +19,7 @@ void BundleText::AddLink(std::string_view relation, std::string_view url) {
   links_ += "{\"relation\":" + JsonString(relation) + ",\"url\":" + JsonString(url) + "}";
 }
 
-void BundleText::AddEntry(std::string entry_json) {
+void BundleText::AddEntry(const std::string& entry_json) {
   if (!entries_.empty()) entries_ += ",";
   entries_ += entry_json;
 }

@@ -13,7 +13,7 @@ class BundleText {
   BundleText(std::string_view type, long long total);
   void AddLink(std::string_view relation, std::string_view url);
   // `entry_json` is a complete entry object's JSON text.
-  void AddEntry(std::string entry_json);
+  void AddEntry(const std::string& entry_json);
   std::string Finish();
 
  private:

@@ -1,85 +1,9 @@
-// capabilities: GET [base]/metadata — a CapabilityStatement generated from what this build
-// really implements, per resource type from the type registry. Nothing is listed that the
-// router does not serve.
-// FHIR R4: http://hl7.org/fhir/R4/http.html#capabilities, capabilitystatement.html
-#include "hestia/base/time.h"
+// capabilities: GET [base]/metadata — the CapabilityStatement built once at start-up by
+// hestia_conformance from what this build implements.
+// FHIR R4: http://hl7.org/fhir/R4/http.html#capabilities
 #include "interactions.h"
 
 namespace hestia::interactions {
-namespace {
-
-json::Value Str(std::string_view s, json::Allocator& a) { return json::MakeString(s, a); }
-
-json::Value Code(std::string_view name, std::string_view value, json::Allocator& a) {
-  json::Value o(rapidjson::kObjectType);
-  o.AddMember(Str(name, a), Str(value, a), a);
-  return o;
-}
-
-}  // namespace
-
-std::string BuildCapabilityStatement(const Context& ctx) {
-  json::Document doc(rapidjson::kObjectType);
-  auto& a = doc.GetAllocator();
-  doc.AddMember("resourceType", "CapabilityStatement", a);
-  doc.AddMember("status", "active", a);
-  doc.AddMember("date", Str(FormatInstant(NowMicros()), a), a);
-  doc.AddMember("publisher", "Hestia", a);
-  doc.AddMember("kind", "instance", a);
-  json::Value software(rapidjson::kObjectType);
-  software.AddMember("name", "Hestia", a);
-  software.AddMember("version", Str(ctx.options.software_version, a), a);
-  doc.AddMember("software", software, a);
-  json::Value implementation(rapidjson::kObjectType);
-  implementation.AddMember("description", "Hestia FHIR R4 server", a);
-  doc.AddMember("implementation", implementation, a);
-  doc.AddMember("fhirVersion", "4.0.1", a);
-  json::Value formats(rapidjson::kArrayType);
-  formats.PushBack("application/fhir+json", a).PushBack("json", a);
-  doc.AddMember("format", formats, a);
-
-  json::Value rest(rapidjson::kObjectType);
-  rest.AddMember("mode", "server", a);
-  json::Value resources(rapidjson::kArrayType);
-  for (const auto& type : ctx.types->ResourceTypes()) {
-    json::Value r(rapidjson::kObjectType);
-    r.AddMember("type", Str(type, a), a);
-    r.AddMember("profile", Str("http://hl7.org/fhir/StructureDefinition/" + type, a), a);
-    json::Value interactions(rapidjson::kArrayType);
-    for (const char* i : {"read", "vread", "update", "delete", "history-instance",
-                          "history-type", "create", "search-type"}) {
-      interactions.PushBack(Code("code", i, a), a);
-    }
-    r.AddMember("interaction", interactions, a);
-    r.AddMember("versioning", "versioned-update", a);
-    r.AddMember("readHistory", true, a);
-    r.AddMember("updateCreate", true, a);
-    r.AddMember("conditionalCreate", true, a);
-    r.AddMember("conditionalRead", "full-support", a);
-    r.AddMember("conditionalUpdate", true, a);
-    r.AddMember("conditionalDelete", "single", a);
-    json::Value params(rapidjson::kArrayType);
-    for (const char* code : {"_id", "_lastUpdated", "identifier"}) {
-      const search::SearchParameterDef* def = ctx.params->Find(type, code);
-      if (def == nullptr) continue;
-      json::Value p(rapidjson::kObjectType);
-      p.AddMember("name", Str(code, a), a);
-      p.AddMember("definition", Str(def->url, a), a);
-      p.AddMember("type", Str(def->type, a), a);
-      params.PushBack(p, a);
-    }
-    r.AddMember("searchParam", params, a);
-    resources.PushBack(r, a);
-  }
-  rest.AddMember("resource", resources, a);
-  json::Value system(rapidjson::kArrayType);
-  system.PushBack(Code("code", "history-system", a), a);
-  rest.AddMember("interaction", system, a);
-  json::Value rest_list(rapidjson::kArrayType);
-  rest_list.PushBack(rest, a);
-  doc.AddMember("rest", rest_list, a);
-  return json::Write(doc);
-}
 
 Response Capabilities(const Context& ctx, const Request&) {
   Response r;

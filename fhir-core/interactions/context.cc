@@ -12,8 +12,9 @@ namespace hestia::interactions {
 
 Status ParseResource(const Context& ctx, const Request& req, std::string_view type,
                      json::Document* doc) {
-  if (req.body.empty()) return InvalidError("the request has no body; a " + std::string(type) +
-                                            " resource was expected");
+  if (req.body.empty())
+    return InvalidError("the request has no body; a " + std::string(type) +
+                        " resource was expected");
   HESTIA_RETURN_IF_ERROR(json::Parse(req.body, ctx.options.json_limits, doc));
   if (!doc->IsObject()) return StructureError("the body is not a JSON object");
   const json::Value* rt = json::Member(*doc, "resourceType");
@@ -111,9 +112,14 @@ Response WriteResponse(const Request& req, int status, std::string_view type, st
   r.headers.Add("ETag", ETagFor(version));
   r.headers.Add("Last-Modified", FormatHttpDate(last_updated));
   switch (ParsePreferReturn(req)) {
-    case PreferReturn::kRepresentation: r.body = body; break;
-    case PreferReturn::kMinimal: break;
-    case PreferReturn::kOperationOutcome: r.body = InformationOutcomeJson(outcome_message); break;
+    case PreferReturn::kRepresentation:
+      r.body = body;
+      break;
+    case PreferReturn::kMinimal:
+      break;
+    case PreferReturn::kOperationOutcome:
+      r.body = InformationOutcomeJson(outcome_message);
+      break;
   }
   return r;
 }

@@ -1,8 +1,8 @@
 // create: POST [base]/[type], and conditional create (If-None-Exist).
 // FHIR R4: http://hl7.org/fhir/R4/http.html#create, http://hl7.org/fhir/R4/http.html#ccreate
+#include "conditional.h"
 #include "hestia/base/id.h"
 #include "hestia/search/criteria.h"
-#include "conditional.h"
 #include "interactions.h"
 
 namespace hestia::interactions {

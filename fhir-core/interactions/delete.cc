@@ -1,9 +1,9 @@
 // delete: DELETE [base]/[type]/[id] — a versioned tombstone (read → 410 afterwards, earlier
 // versions stay readable with vread); conditional delete DELETE [type]?query (single match).
 // FHIR R4: http://hl7.org/fhir/R4/http.html#delete, http://hl7.org/fhir/R4/http.html#cdelete
+#include "conditional.h"
 #include "hestia/base/id.h"
 #include "hestia/base/operation_outcome.h"
-#include "conditional.h"
 #include "interactions.h"
 
 namespace hestia::interactions {
@@ -20,9 +20,9 @@ Result<Response> DeleteInTransaction(const Request& req, storage::Transaction& t
   if (const std::string* if_match = req.headers.Find("If-Match"); if_match != nullptr) {
     const long wanted = VersionFromETag(*if_match);
     if (!current || current->deleted || current->version != wanted) {
-      return Status(StatusCode::kPreconditionFailed,
-                    "If-Match " + *if_match + " does not match the current version of " + type +
-                        "/" + id);
+      return Status(
+          StatusCode::kPreconditionFailed,
+          "If-Match " + *if_match + " does not match the current version of " + type + "/" + id);
     }
   }
   Response r;
@@ -64,14 +64,15 @@ Response ConditionalDelete(const Context& ctx, const Request& req, const std::st
     HESTIA_ASSIGN_OR_RETURN(auto txn, ctx.store->Begin());
     HESTIA_ASSIGN_OR_RETURN(auto matches, LockAndMatch(ctx, *txn, type, req.raw_query));
     if (matches.size() > 1) {
-      return Status(StatusCode::kMultipleMatches,
-                    "the conditional delete matches more than one " + type +
-                        "; this server deletes single matches only");
+      return Status(StatusCode::kMultipleMatches, "the conditional delete matches more than one " +
+                                                      type +
+                                                      "; this server deletes single matches only");
     }
     if (matches.empty()) {
       Response r;
       r.status = ParsePreferReturn(req) == PreferReturn::kOperationOutcome ? 200 : 204;
-      if (r.status == 200) r.body = InformationOutcomeJson("no " + type + " matched; nothing deleted");
+      if (r.status == 200)
+        r.body = InformationOutcomeJson("no " + type + " matched; nothing deleted");
       return r;
     }
     return DeleteInTransaction(req, *txn, type, matches[0].id, /*must_exist=*/true);

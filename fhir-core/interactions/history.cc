@@ -72,8 +72,8 @@ Response History(const Context& ctx, const Request& req, const std::string& type
     std::string next = req.base_url;
     for (const auto& seg : req.path) next += "/" + seg;
     const std::string query = QueryWithout(req, "_cursor");
-    next += "?" + (query.empty() ? "" : query + "&") + "_cursor=" +
-            std::to_string(records->back().seq);
+    next +=
+        "?" + (query.empty() ? "" : query + "&") + "_cursor=" + std::to_string(records->back().seq);
     bundle.AddLink("next", next);
   }
   for (const auto& rec : *records) {
@@ -83,10 +83,11 @@ Response History(const Context& ctx, const Request& req, const std::string& type
     const std::string url = rec.method == "POST" ? rec.type : rec.type + "/" + rec.id;
     entry += ",\"request\":{\"method\":" + JsonString(rec.method) + ",\"url\":" + JsonString(url) +
              "},\"response\":{\"status\":" +
-             JsonString(rec.deleted ? "204" : (rec.method == "POST" || rec.version == 1 ? "201" : "200")) +
+             JsonString(rec.deleted ? "204"
+                                    : (rec.method == "POST" || rec.version == 1 ? "201" : "200")) +
              ",\"etag\":" + JsonString(ETagFor(rec.version)) +
              ",\"lastModified\":" + JsonString(FormatInstant(rec.last_updated)) + "}}";
-    bundle.AddEntry(std::move(entry));
+    bundle.AddEntry(entry);
   }
   Response r;
   r.body = bundle.Finish();

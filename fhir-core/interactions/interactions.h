@@ -26,9 +26,6 @@ Response History(const Context& ctx, const Request& req, const std::string& type
 Response SearchType(const Context& ctx, const Request& req, const std::string& type);
 Response Capabilities(const Context& ctx, const Request& req);
 
-// Builds the CapabilityStatement JSON once, from the registries (capabilities.cc).
-std::string BuildCapabilityStatement(const Context& ctx);
-
 // Shared by update and conditional update: writes `doc` as type/id inside `txn`.
 // `created_status` is the HTTP status for a new resource (201).
 Result<Response> UpdateInTransaction(const Context& ctx, const Request& req,

@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "hestia/base/log.h"
+#include "hestia/conformance/capability_statement.h"
 #include "hestia/interactions/fhir_service.h"
 #include "interactions.h"
 
@@ -22,7 +23,8 @@ Response Tagged(Response r, const char* interaction) {
 class FhirService final : public Service {
  public:
   explicit FhirService(Context ctx) : ctx_(std::move(ctx)) {
-    ctx_.capability_statement = BuildCapabilityStatement(ctx_);
+    ctx_.capability_statement = conformance::BuildCapabilityStatement(
+        *ctx_.types, *ctx_.params, ctx_.options.software_version);
   }
 
   Response Handle(const Request& req) override {
@@ -40,15 +42,18 @@ class FhirService final : public Service {
 
   void AppendMetrics(std::string* out) override {
     const storage::PoolStats s = ctx_.store->Stats();
-    *out += "# HELP hestia_db_pool_connections Database connections by state.\n"
-            "# TYPE hestia_db_pool_connections gauge\n";
+    *out +=
+        "# HELP hestia_db_pool_connections Database connections by state.\n"
+        "# TYPE hestia_db_pool_connections gauge\n";
     *out += "hestia_db_pool_connections{state=\"max\"} " + std::to_string(s.size) + "\n";
     *out += "hestia_db_pool_connections{state=\"in_use\"} " + std::to_string(s.in_use) + "\n";
-    *out += "# HELP hestia_db_pool_waiting Requests waiting for a database connection.\n"
-            "# TYPE hestia_db_pool_waiting gauge\n";
+    *out +=
+        "# HELP hestia_db_pool_waiting Requests waiting for a database connection.\n"
+        "# TYPE hestia_db_pool_waiting gauge\n";
     *out += "hestia_db_pool_waiting " + std::to_string(s.waiting) + "\n";
-    *out += "# HELP hestia_db_connect_failures_total Failed attempts to connect to the database.\n"
-            "# TYPE hestia_db_connect_failures_total counter\n";
+    *out +=
+        "# HELP hestia_db_connect_failures_total Failed attempts to connect to the database.\n"
+        "# TYPE hestia_db_connect_failures_total counter\n";
     *out += "hestia_db_connect_failures_total " + std::to_string(s.connect_failures) + "\n";
   }
 

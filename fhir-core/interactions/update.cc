@@ -2,9 +2,9 @@
 // with If-Match, create-only with If-None-Match: *, and conditional update PUT [type]?query.
 // An update identical to the current version creates no new version.
 // FHIR R4: http://hl7.org/fhir/R4/http.html#update, #concurrency, #cond-update
+#include "conditional.h"
 #include "hestia/base/id.h"
 #include "hestia/search/criteria.h"
-#include "conditional.h"
 #include "interactions.h"
 
 namespace hestia::interactions {
@@ -33,9 +33,8 @@ Result<Response> UpdateInTransaction(const Context& ctx, const Request& req,
   }
   if (exists && SameContent(current->body, doc)) {
     // No change: no new version, answer with the current one.
-    return WriteResponse(req, 200, type, id, current->version, current->last_updated,
-                         current->body, "no change; version " +
-                                            std::to_string(current->version) + " kept");
+    return WriteResponse(req, 200, type, id, current->version, current->last_updated, current->body,
+                         "no change; version " + std::to_string(current->version) + " kept");
   }
   storage::NewVersion v;
   if (current) v.existing_pk = current->pk;
@@ -87,15 +86,14 @@ Response ConditionalUpdate(const Context& ctx, const Request& req, const std::st
     if (matches.size() == 1) {
       id = matches[0].id;
       if (!body_id.empty() && body_id != id) {
-        return InvalidError("resource id '" + body_id + "' differs from the matching resource '" +
-                                id + "'",
-                            "id");
+        return InvalidError(
+            "resource id '" + body_id + "' differs from the matching resource '" + id + "'", "id");
       }
     } else if (!body_id.empty()) {
       HESTIA_ASSIGN_OR_RETURN(auto existing, txn->LockCurrent(type, body_id));
       if (existing && !existing->deleted) {
-        return Status(StatusCode::kConflict, type + "/" + body_id +
-                                                 " exists but does not match the condition");
+        return Status(StatusCode::kConflict,
+                      type + "/" + body_id + " exists but does not match the condition");
       }
       id = body_id;
     } else {

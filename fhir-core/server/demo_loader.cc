@@ -9,8 +9,8 @@
 
 namespace hestia::server {
 
-Status LoadDemoData(const std::string& file, storage::Store& store,
-                    interactions::Service& service, const std::string& base_url) {
+Status LoadDemoData(const std::string& file, storage::Store& store, interactions::Service& service,
+                    const std::string& base_url) {
   storage::HistoryQuery any;
   any.count = 1;
   HESTIA_ASSIGN_OR_RETURN(auto existing, store.History(any));

@@ -12,7 +12,7 @@ namespace hestia::server {
 
 // Does nothing when the database already holds any resource. kInvalid when the file is not a
 // Bundle; the first failing PUT's OperationOutcome otherwise.
-Status LoadDemoData(const std::string& file, storage::Store& store,
-                    interactions::Service& service, const std::string& base_url);
+Status LoadDemoData(const std::string& file, storage::Store& store, interactions::Service& service,
+                    const std::string& base_url);
 
 }  // namespace hestia::server

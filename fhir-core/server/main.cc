@@ -7,13 +7,11 @@
 #include <string>
 
 #include "serve_command.h"
-#if __has_include("db_command.h")
+#ifdef HESTIA_HAVE_DB_COMMAND
 #include "db_command.h"
-#define HESTIA_HAVE_DB_COMMAND 1
 #endif
-#if __has_include("fhirpath_command.h")
+#ifdef HESTIA_HAVE_FHIRPATH_COMMAND
 #include "fhirpath_command.h"
-#define HESTIA_HAVE_FHIRPATH_COMMAND 1
 #endif
 
 namespace {

@@ -28,10 +28,13 @@ int Fail(const Status& s) {
   return 1;
 }
 
-#define HESTIA_INT_OPTION(var, key, min, max)              \
-  auto var##_result = config.GetInt(key, min, max);        \
+// `var` names the declared variable, so it cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define HESTIA_INT_OPTION(var, key, min, max)                 \
+  auto var##_result = config.GetInt(key, min, max);           \
   if (!var##_result.ok()) return Fail(var##_result.status()); \
   const long var = *var##_result
+// NOLINTEND(bugprone-macro-parentheses)
 
 }  // namespace
 
@@ -141,8 +144,8 @@ int RunServeCommand(int argc, char** argv) {
   auto server = rest::HttpServer::Start(http, service);
   if (!server.ok()) return Fail(server.status());
   const std::string shown_host = http.host == "0.0.0.0" ? "localhost" : http.host;
-  const std::string base_url = "http://" + shown_host + ":" +
-                               std::to_string((*server)->port()) + http.base_path;
+  const std::string base_url =
+      "http://" + shown_host + ":" + std::to_string((*server)->port()) + http.base_path;
   log::Info("hestia ready", {{"base_url", base_url}, {"threads", threads}});
   std::printf("Hestia FHIR R4 server ready at %s  (Ctrl-C stops it)\n", base_url.c_str());
   std::fflush(stdout);

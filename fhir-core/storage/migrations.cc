@@ -71,8 +71,8 @@ Status ApplyMigrations(pqxx::connection& conn) {
     session.exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text "
         "NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
-    const int current = session.exec("SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0]
-                            .as<int>();
+    const int current =
+        session.exec("SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0].as<int>();
     session.commit();
     Status result = Status::Ok();
     if (current > LatestSchemaVersion()) {

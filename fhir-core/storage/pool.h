@@ -53,7 +53,7 @@ class Pool {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
-  int open_ = 0;     // connections that exist (idle or leased)
+  int open_ = 0;  // connections that exist (idle or leased)
   int in_use_ = 0;
   int waiting_ = 0;
   long long connect_failures_ = 0;

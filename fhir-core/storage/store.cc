@@ -91,8 +91,8 @@ class PgTransaction final : public Transaction {
     std::vector<Match> out;
     HESTIA_RETURN_IF_ERROR(Guard([&] {
       search::SqlFilter f = search::BuildFilter(criteria);
-      const std::string sql = "SELECT r.pk, r.res_id, r.version FROM resource r WHERE " +
-                              f.where + " ORDER BY r.pk LIMIT " + std::to_string(limit);
+      const std::string sql = "SELECT r.pk, r.res_id, r.version FROM resource r WHERE " + f.where +
+                              " ORDER BY r.pk LIMIT " + std::to_string(limit);
       auto rows = txn_->exec_params(sql, pqxx::prepare::make_dynamic_params(f.params));
       for (const auto& row : rows) {
         out.push_back({row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<long>()});
@@ -127,7 +127,8 @@ class PgTransaction final : public Transaction {
             "last_updated, deleted, body) VALUES ($1, $2, $3, $4, $5, $6, false, $7)",
             pk, v.type, v.id, v.version, v.method, v.last_updated, v.body);
       }
-      if (v.existing_pk.has_value()) txn_->exec_params("DELETE FROM idx_token WHERE res_pk = $1", pk);
+      if (v.existing_pk.has_value())
+        txn_->exec_params("DELETE FROM idx_token WHERE res_pk = $1", pk);
       if (!v.deleted) {
         for (const auto& t : v.index.tokens) {
           txn_->exec_params(
@@ -183,7 +184,8 @@ class PgStore final : public Store {
                                       "= (SELECT version FROM resource WHERE res_type = $1 AND "
                                       "res_id = $2)",
                                   std::string(type), std::string(id));
-      if (rows.empty()) return NotFoundError(std::string(type) + "/" + std::string(id) + " is not known");
+      if (rows.empty())
+        return NotFoundError(std::string(type) + "/" + std::string(id) + " is not known");
       return ToRecord(rows[0]);
     });
   }
@@ -192,10 +194,11 @@ class PgStore final : public Store {
                                     long version) override {
     return WithConnection<VersionRecord>(pool_, [&](pqxx::connection& c) -> Result<VersionRecord> {
       pqxx::read_transaction txn(c);
-      auto rows = txn.exec_params(std::string("SELECT ") + kVersionColumns +
-                                      " FROM resource_version WHERE res_pk = (SELECT pk FROM "
-                                      "resource WHERE res_type = $1 AND res_id = $2) AND version = $3",
-                                  std::string(type), std::string(id), version);
+      auto rows =
+          txn.exec_params(std::string("SELECT ") + kVersionColumns +
+                              " FROM resource_version WHERE res_pk = (SELECT pk FROM "
+                              "resource WHERE res_type = $1 AND res_id = $2) AND version = $3",
+                          std::string(type), std::string(id), version);
       if (rows.empty()) {
         return NotFoundError(std::string(type) + "/" + std::string(id) + "/_history/" +
                              std::to_string(version) + " is not known");
@@ -212,12 +215,14 @@ class PgStore final : public Store {
             params.push_back(std::move(v));
             return "$" + std::to_string(params.size());
           };
-          std::string sql = std::string("SELECT ") + kVersionColumns +
-                            " FROM resource_version v WHERE true";
+          std::string sql =
+              std::string("SELECT ") + kVersionColumns + " FROM resource_version v WHERE true";
           if (!q.type.empty()) sql += " AND v.res_type = " + param(q.type);
           if (!q.id.empty()) sql += " AND v.res_id = " + param(q.id);
-          if (q.since) sql += " AND v.last_updated >= " + param(std::to_string(*q.since)) + "::bigint";
-          if (q.before_seq) sql += " AND v.seq < " + param(std::to_string(*q.before_seq)) + "::bigint";
+          if (q.since)
+            sql += " AND v.last_updated >= " + param(std::to_string(*q.since)) + "::bigint";
+          if (q.before_seq)
+            sql += " AND v.seq < " + param(std::to_string(*q.before_seq)) + "::bigint";
           if (q.at) {
             sql += " AND v.last_updated < " + param(std::to_string(q.at->high)) +
                    "::bigint AND NOT EXISTS (SELECT 1 FROM resource_version n WHERE n.res_pk = "
@@ -288,7 +293,8 @@ class PgStore final : public Store {
         try {
           pqxx::nontransaction txn(lease->conn());
           for (const char* setting : {"fsync", "full_page_writes"}) {
-            const std::string value = txn.exec(std::string("SHOW ") + setting)[0][0].as<std::string>();
+            const std::string value =
+                txn.exec(std::string("SHOW ") + setting)[0][0].as<std::string>();
             if (value != "on") {
               return InternalError(std::string("refusing to start: PostgreSQL has ") + setting +
                                    "=" + value + "; acknowledged writes could be lost");

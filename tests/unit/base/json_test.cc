@@ -42,8 +42,8 @@ TEST(JsonTest, PrettyOutputIsIndented) {
 
 TEST(JsonTest, MalformedJsonIsAStructureError) {
   Document doc;
-  for (const char* bad : {"", "{", "{\"a\":}", "[1,]", "{\"a\" 1}", "nul", "{\"a\":1}x",
-                          "\"\xff\xfe\"", "{'a':1}"}) {
+  for (const char* bad :
+       {"", "{", "{\"a\":}", "[1,]", "{\"a\" 1}", "nul", "{\"a\":1}x", "\"\xff\xfe\"", "{'a':1}"}) {
     Status s = ParseText(bad, &doc);
     EXPECT_EQ(s.code(), StatusCode::kStructure) << bad << " → " << s.ToString();
   }

@@ -24,15 +24,15 @@ struct ElementInfo {
                                    // primitive FHIRPath system types appear as the FHIR code
                                    // ("string", "boolean", …)
   int min = 0;
-  bool is_array = false;           // max is "*" or > 1
-  bool is_choice = false;          // path ends in [x]
-  std::string content_reference;   // "#Questionnaire.item" for recursive elements; else ""
+  bool is_array = false;          // max is "*" or > 1
+  bool is_choice = false;         // path ends in [x]
+  std::string content_reference;  // "#Questionnaire.item" for recursive elements; else ""
 };
 
 struct TypeInfo {
-  std::string name;   // "Patient", "HumanName", "string"
-  std::string kind;   // "resource", "complex-type", "primitive-type", "logical"
-  std::string base;   // base type name ("DomainResource"), "" for Base/Element roots
+  std::string name;  // "Patient", "HumanName", "string"
+  std::string kind;  // "resource", "complex-type", "primitive-type", "logical"
+  std::string base;  // base type name ("DomainResource"), "" for Base/Element roots
   bool is_abstract = false;
   std::vector<ElementInfo> elements;  // snapshot order; elements[0] is the type root
 };
@@ -41,7 +41,8 @@ class TypeRegistry {
  public:
   // Loads Bundle-resources.json and Bundle-types.json from `package_dir`. Returns kInternal
   // with the file name when a file is missing or unreadable.
-  static Result<std::shared_ptr<const TypeRegistry>> LoadFromPackage(const std::string& package_dir);
+  static Result<std::shared_ptr<const TypeRegistry>> LoadFromPackage(
+      const std::string& package_dir);
 
   // Concrete (non-abstract) resource types, sorted: "Account" … "VisionPrescription".
   const std::vector<std::string>& ResourceTypes() const { return resource_types_; }

@@ -31,7 +31,7 @@ int64_t ParamHash(std::string_view resource_type, std::string_view code);
 struct TokenValue {
   bool has_system = false;  // "system|code" or "|code" (system empty = no system)
   std::string system;
-  std::string code;         // may be empty for "system|"
+  std::string code;  // may be empty for "system|"
 };
 
 struct DateValue {
@@ -45,9 +45,9 @@ struct Criteria {
   std::vector<std::vector<std::string>> ids;
   std::vector<std::vector<TokenValue>> identifiers;
   std::vector<std::vector<DateValue>> last_updated;
-  std::optional<int> count;   // _count
-  bool total_none = false;    // _total=none
-  bool summary_count = false; // _summary=count
+  std::optional<int> count;          // _count
+  bool total_none = false;           // _total=none
+  bool summary_count = false;        // _summary=count
   std::vector<std::string> ignored;  // parameters skipped under Prefer: handling=lenient
 
   bool HasFilters() const { return !ids.empty() || !identifiers.empty() || !last_updated.empty(); }

@@ -18,11 +18,11 @@ namespace hestia::search {
 
 struct SearchParameterDef {
   std::string url;
-  std::string code;                // "identifier"
-  std::string type;                // number | date | string | token | reference | composite |
-                                   // quantity | uri | special
-  std::vector<std::string> base;   // resource types, or "Resource"/"DomainResource"
-  std::string expression;          // FHIRPath; may cover several bases ("Patient.name | …")
+  std::string code;               // "identifier"
+  std::string type;               // number | date | string | token | reference | composite |
+                                  // quantity | uri | special
+  std::vector<std::string> base;  // resource types, or "Resource"/"DomainResource"
+  std::string expression;         // FHIRPath; may cover several bases ("Patient.name | …")
 };
 
 class ParameterRegistry {

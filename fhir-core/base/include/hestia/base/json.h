@@ -47,7 +47,7 @@ std::string Write(const Value& value, bool pretty = false);
 
 // Number helpers aware of raw numbers (see the file comment).
 bool IsNumber(const Value& v);
-bool IsText(const Value& v);  // a JSON string that is not a raw number
+bool IsText(const Value& v);             // a JSON string that is not a raw number
 std::string NumberText(const Value& v);  // lexical form; "" when !IsNumber(v)
 double NumberAsDouble(const Value& v);   // nearest double; 0 when !IsNumber(v)
 // Makes a raw-number value from a lexical form the caller has validated as a JSON number.

@@ -78,7 +78,7 @@ const char* StatusCodeName(StatusCode code);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (status_.ok()) status_ = InternalError("Result constructed from an OK status");
   }
@@ -104,16 +104,19 @@ class [[nodiscard]] Result {
 #define HESTIA_STATUS_CONCAT(a, b) HESTIA_STATUS_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function when `expr` is not OK.
-#define HESTIA_RETURN_IF_ERROR(expr)                  \
-  do {                                                \
-    ::hestia::Status hestia_status_tmp_ = (expr);     \
+#define HESTIA_RETURN_IF_ERROR(expr)                         \
+  do {                                                       \
+    ::hestia::Status hestia_status_tmp_ = (expr);            \
     if (!hestia_status_tmp_.ok()) return hestia_status_tmp_; \
   } while (false)
 
 // `HESTIA_ASSIGN_OR_RETURN(auto x, MakeX());` — declares x from a Result or returns its Status.
 #define HESTIA_ASSIGN_OR_RETURN(lhs, expr) \
   HESTIA_ASSIGN_OR_RETURN_IMPL(HESTIA_STATUS_CONCAT(hestia_result_, __LINE__), lhs, expr)
+// `tmp` is an identifier and `lhs` a declaration: neither can be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define HESTIA_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                 \
   if (!tmp.ok()) return tmp.status();                \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

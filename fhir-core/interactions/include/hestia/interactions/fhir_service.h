@@ -19,9 +19,9 @@
 namespace hestia::interactions {
 
 struct ServiceOptions {
-  json::Limits json_limits;    // applied to every request body
-  int default_count = 20;      // page size when the client sends no _count
-  int max_count = 1000;        // _count above this is lowered to it
+  json::Limits json_limits;  // applied to every request body
+  int default_count = 20;    // page size when the client sends no _count
+  int max_count = 1000;      // _count above this is lowered to it
   std::string software_version = HESTIA_VERSION;
 };
 

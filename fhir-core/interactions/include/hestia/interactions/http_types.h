@@ -29,10 +29,10 @@ class Headers {
 };
 
 struct Request {
-  std::string method;                                       // GET, POST, PUT, DELETE, PATCH, HEAD
-  std::vector<std::string> path;                            // segments after the base, decoded
-  std::vector<std::pair<std::string, std::string>> query;   // in order, percent-decoded
-  std::string raw_query;                                    // as received, for self links
+  std::string method;                                      // GET, POST, PUT, DELETE, PATCH, HEAD
+  std::vector<std::string> path;                           // segments after the base, decoded
+  std::vector<std::pair<std::string, std::string>> query;  // in order, percent-decoded
+  std::string raw_query;                                   // as received, for self links
   Headers headers;
   std::string body;
   std::string base_url;  // "http://localhost:8080/fhir" — for fullUrl, Location, links
@@ -44,8 +44,8 @@ struct Request {
 
 struct Response {
   int status = 200;
-  Headers headers;        // ETag, Location, Last-Modified, Retry-After …; not Content-Type
-  std::string body;       // compact FHIR JSON, or empty
+  Headers headers;   // ETag, Location, Last-Modified, Retry-After …; not Content-Type
+  std::string body;  // compact FHIR JSON, or empty
   std::string interaction = "unknown";  // for metrics and logs: "read", "create", …
 };
 

@@ -26,16 +26,16 @@
 namespace hestia::storage {
 
 struct StoreOptions {
-  std::string url;                  // libpq connection string or URI
+  std::string url;  // libpq connection string or URI
   int pool_size = 8;
-  int acquire_timeout_ms = 5000;    // waiting for a free connection → kUnavailable
-  int statement_timeout_ms = 30000; // PostgreSQL statement_timeout on every connection
-  int startup_timeout_ms = 30000;   // Open() retries connecting this long
+  int acquire_timeout_ms = 5000;     // waiting for a free connection → kUnavailable
+  int statement_timeout_ms = 30000;  // PostgreSQL statement_timeout on every connection
+  int startup_timeout_ms = 30000;    // Open() retries connecting this long
 };
 
 // One stored version of a resource, exactly as served.
 struct VersionRecord {
-  int64_t seq = 0;     // global write order (history paging)
+  int64_t seq = 0;  // global write order (history paging)
   std::string type;
   std::string id;
   long version = 0;
@@ -73,10 +73,10 @@ struct Match {
 };
 
 struct HistoryQuery {
-  std::string type;  // "" = system history
-  std::string id;    // "" = type (or system) history
-  std::optional<Micros> since;        // _since: last_updated >= since
-  std::optional<TimeRange> at;        // _at: versions current at some point in the range
+  std::string type;             // "" = system history
+  std::string id;               // "" = type (or system) history
+  std::optional<Micros> since;  // _since: last_updated >= since
+  std::optional<TimeRange> at;  // _at: versions current at some point in the range
   int count = 50;
   std::optional<int64_t> before_seq;  // page cursor: only entries with seq < before_seq
 };
