@@ -7,6 +7,39 @@
 
 namespace hestia::storage {
 
+void PrepareStatements(pqxx::connection& conn) {
+  // Hot paths only; libpqxx prepares each lazily on first use, per connection.
+  conn.prepare("read_current",
+               "SELECT v.seq, v.res_type, v.res_id, v.version, v.last_updated, v.deleted, "
+               "v.method, coalesce(v.body, '') FROM resource r JOIN resource_version v ON "
+               "v.res_pk = r.pk AND v.version = r.version WHERE r.res_type = $1 AND r.res_id = $2");
+  conn.prepare("read_version",
+               "SELECT v.seq, v.res_type, v.res_id, v.version, v.last_updated, v.deleted, "
+               "v.method, coalesce(v.body, '') FROM resource r JOIN resource_version v ON "
+               "v.res_pk = r.pk WHERE r.res_type = $1 AND r.res_id = $2 AND v.version = $3");
+  conn.prepare("lock_current",
+               "SELECT r.pk, r.version, r.deleted, r.last_updated, coalesce(v.body, '') "
+               "FROM resource r LEFT JOIN resource_version v ON v.res_pk = r.pk AND v.version = "
+               "r.version WHERE r.res_type = $1 AND r.res_id = $2 FOR UPDATE OF r");
+  // A new resource and its first version in one round trip.
+  conn.prepare("insert_resource",
+               "WITH r AS (INSERT INTO resource (res_type, res_id, version, deleted, last_updated) "
+               "VALUES ($1, $2, $3, $4, $5) RETURNING pk) "
+               "INSERT INTO resource_version (res_pk, res_type, res_id, version, method, "
+               "last_updated, deleted, body) SELECT pk, $1, $2, $3, $6, $5, $4, $7 FROM r "
+               "RETURNING res_pk");
+  conn.prepare("update_resource",
+               "WITH r AS (UPDATE resource SET version = $3, deleted = $4, last_updated = $5 "
+               "WHERE pk = $8 RETURNING pk) "
+               "INSERT INTO resource_version (res_pk, res_type, res_id, version, method, "
+               "last_updated, deleted, body) SELECT pk, $1, $2, $3, $6, $5, $4, $7 FROM r "
+               "RETURNING res_pk");
+  conn.prepare("delete_tokens", "DELETE FROM idx_token WHERE res_pk = $1");
+  conn.prepare("insert_token",
+               "INSERT INTO idx_token (param_hash, res_pk, system, code) VALUES ($1, $2, $3, $4)");
+  conn.prepare("advisory_lock", "SELECT pg_advisory_xact_lock($1)");
+}
+
 Lease::~Lease() {
   if (pool_ != nullptr && conn_ != nullptr) pool_->Release(std::move(conn_), broken_);
 }
@@ -18,6 +51,7 @@ Result<std::unique_ptr<pqxx::connection>> Pool::Connect() {
     setup.exec("SET statement_timeout = " + std::to_string(options_.statement_timeout_ms));
     setup.exec("SET synchronous_commit = on");
     setup.commit();
+    PrepareStatements(*conn);
     return conn;
   } catch (const std::exception& e) {
     return UnavailableError(std::string("cannot connect to PostgreSQL: ") + e.what());

@@ -59,6 +59,9 @@ class Pool {
   long long connect_failures_ = 0;
 };
 
+// Registers the prepared statements of store.cc on a new connection.
+void PrepareStatements(pqxx::connection& conn);
+
 // Maps a libpqxx/std exception to our Status vocabulary (see store.h for the categories).
 Status StatusFromException(const std::exception& e, bool* connection_broken);
 

@@ -2,6 +2,7 @@
 #include "hestia/storage/store.h"
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include <pqxx/pqxx>
@@ -66,11 +67,7 @@ class PgTransaction final : public Transaction {
                                                 std::string_view id) override {
     std::optional<CurrentRow> out;
     HESTIA_RETURN_IF_ERROR(Guard([&] {
-      auto rows = txn_->exec_params(
-          "SELECT r.pk, r.version, r.deleted, r.last_updated, coalesce(v.body, '') "
-          "FROM resource r LEFT JOIN resource_version v ON v.res_pk = r.pk AND v.version = "
-          "r.version WHERE r.res_type = $1 AND r.res_id = $2 FOR UPDATE OF r",
-          std::string(type), std::string(id));
+      auto rows = txn_->exec_prepared("lock_current", std::string(type), std::string(id));
       if (rows.empty()) return;
       CurrentRow c;
       c.pk = rows[0][0].as<int64_t>();
@@ -84,7 +81,7 @@ class PgTransaction final : public Transaction {
   }
 
   Status LockKey(int64_t key) override {
-    return Guard([&] { txn_->exec_params("SELECT pg_advisory_xact_lock($1)", key); });
+    return Guard([&] { txn_->exec_prepared("advisory_lock", key); });
   }
 
   Result<std::vector<Match>> Find(const search::Criteria& criteria, int limit) override {
@@ -103,37 +100,23 @@ class PgTransaction final : public Transaction {
 
   Status Write(const NewVersion& v) override {
     return Guard([&] {
+      // A NULL body marks a deletion (tombstone version).
+      const std::optional<std::string> body =
+          v.deleted ? std::nullopt : std::optional<std::string>(v.body);
       int64_t pk = 0;
       if (v.existing_pk.has_value()) {
-        pk = *v.existing_pk;
-        txn_->exec_params(
-            "UPDATE resource SET version = $2, deleted = $3, last_updated = $4 WHERE pk = $1", pk,
-            v.version, v.deleted, v.last_updated);
+        pk = txn_->exec_prepared1("update_resource", v.type, v.id, v.version, v.deleted,
+                                  v.last_updated, v.method, body, *v.existing_pk)[0]
+                 .as<int64_t>();
+        txn_->exec_prepared("delete_tokens", pk);
       } else {
-        pk = txn_->exec_params1(
-                     "INSERT INTO resource (res_type, res_id, version, deleted, last_updated) "
-                     "VALUES ($1, $2, $3, $4, $5) RETURNING pk",
-                     v.type, v.id, v.version, v.deleted, v.last_updated)[0]
+        pk = txn_->exec_prepared1("insert_resource", v.type, v.id, v.version, v.deleted,
+                                  v.last_updated, v.method, body)[0]
                  .as<int64_t>();
       }
-      if (v.deleted) {
-        txn_->exec_params(
-            "INSERT INTO resource_version (res_pk, res_type, res_id, version, method, "
-            "last_updated, deleted, body) VALUES ($1, $2, $3, $4, $5, $6, true, NULL)",
-            pk, v.type, v.id, v.version, v.method, v.last_updated);
-      } else {
-        txn_->exec_params(
-            "INSERT INTO resource_version (res_pk, res_type, res_id, version, method, "
-            "last_updated, deleted, body) VALUES ($1, $2, $3, $4, $5, $6, false, $7)",
-            pk, v.type, v.id, v.version, v.method, v.last_updated, v.body);
-      }
-      if (v.existing_pk.has_value())
-        txn_->exec_params("DELETE FROM idx_token WHERE res_pk = $1", pk);
       if (!v.deleted) {
         for (const auto& t : v.index.tokens) {
-          txn_->exec_params(
-              "INSERT INTO idx_token (param_hash, res_pk, system, code) VALUES ($1, $2, $3, $4)",
-              t.param_hash, pk, t.system, t.code);
+          txn_->exec_prepared("insert_token", t.param_hash, pk, t.system, t.code);
         }
       }
     });
@@ -175,17 +158,14 @@ class PgStore final : public Store {
     return std::unique_ptr<Transaction>(std::move(txn));
   }
 
+  // Single statements outside an explicit transaction: one round trip each.
   Result<VersionRecord> ReadCurrent(std::string_view type, std::string_view id) override {
     return WithConnection<VersionRecord>(pool_, [&](pqxx::connection& c) -> Result<VersionRecord> {
-      pqxx::read_transaction txn(c);
-      auto rows = txn.exec_params(std::string("SELECT ") + kVersionColumns +
-                                      " FROM resource_version WHERE res_pk = (SELECT pk FROM "
-                                      "resource WHERE res_type = $1 AND res_id = $2) AND version "
-                                      "= (SELECT version FROM resource WHERE res_type = $1 AND "
-                                      "res_id = $2)",
-                                  std::string(type), std::string(id));
-      if (rows.empty())
+      pqxx::nontransaction txn(c);
+      auto rows = txn.exec_prepared("read_current", std::string(type), std::string(id));
+      if (rows.empty()) {
         return NotFoundError(std::string(type) + "/" + std::string(id) + " is not known");
+      }
       return ToRecord(rows[0]);
     });
   }
@@ -193,12 +173,8 @@ class PgStore final : public Store {
   Result<VersionRecord> ReadVersion(std::string_view type, std::string_view id,
                                     long version) override {
     return WithConnection<VersionRecord>(pool_, [&](pqxx::connection& c) -> Result<VersionRecord> {
-      pqxx::read_transaction txn(c);
-      auto rows =
-          txn.exec_params(std::string("SELECT ") + kVersionColumns +
-                              " FROM resource_version WHERE res_pk = (SELECT pk FROM "
-                              "resource WHERE res_type = $1 AND res_id = $2) AND version = $3",
-                          std::string(type), std::string(id), version);
+      pqxx::nontransaction txn(c);
+      auto rows = txn.exec_prepared("read_version", std::string(type), std::string(id), version);
       if (rows.empty()) {
         return NotFoundError(std::string(type) + "/" + std::string(id) + "/_history/" +
                              std::to_string(version) + " is not known");

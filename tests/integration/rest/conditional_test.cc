@@ -66,6 +66,19 @@ TEST(ConditionalTest, ConditionalUpdate) {
       R"({"resourceType":"Practitioner","id":"other","identifier":[{"system":"urn:mrn","value":")" +
           value + R"("}]})");
   EXPECT_EQ(wrong_id.status, 400);
+  // No match, but the body names an existing resource that does not match: 409.
+  HttpResponse conflict = Send(
+      c, "PUT", "/fhir/Practitioner?identifier=urn:mrn|" + Unique("nomatch"), kJson,
+      R"({"resourceType":"Practitioner","id":")" + id + R"("})");
+  EXPECT_EQ(conflict.status, 409) << conflict.body;
+  EXPECT_EQ(IssueCode(conflict), "conflict");
+  // No match and a new id in the body: created with that id.
+  const std::string fresh = Unique("cu-new");
+  HttpResponse with_id =
+      Send(c, "PUT", "/fhir/Practitioner?identifier=urn:mrn|" + Unique("nomatch"), kJson,
+           R"({"resourceType":"Practitioner","id":")" + fresh + R"("})");
+  EXPECT_EQ(with_id.status, 201) << with_id.body;
+  EXPECT_EQ(json::StringMember(ParseBody(with_id), "id"), fresh);
   ASSERT_EQ(Send(c, "POST", "/fhir/Practitioner", kJson, PractitionerWith("urn:mrn", value)).status,
             201);
   EXPECT_EQ(Send(c, "PUT", url, kJson, PractitionerWith("urn:mrn", value)).status, 412);

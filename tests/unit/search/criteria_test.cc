@@ -17,7 +17,8 @@ class CriteriaTest : public ::testing::Test {
     ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
     registry_ = std::move(loaded).value();
   }
-  Result<Criteria> Parse(const std::vector<std::pair<std::string, std::string>>& q, bool lenient = false) {
+  Result<Criteria> Parse(const std::vector<std::pair<std::string, std::string>>& q,
+                         bool lenient = false) {
     return ParseCriteria("Patient", q, *registry_, lenient);
   }
   static std::shared_ptr<const ParameterRegistry> registry_;
