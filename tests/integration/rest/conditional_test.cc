@@ -67,9 +67,9 @@ TEST(ConditionalTest, ConditionalUpdate) {
           value + R"("}]})");
   EXPECT_EQ(wrong_id.status, 400);
   // No match, but the body names an existing resource that does not match: 409.
-  HttpResponse conflict = Send(
-      c, "PUT", "/fhir/Practitioner?identifier=urn:mrn|" + Unique("nomatch"), kJson,
-      R"({"resourceType":"Practitioner","id":")" + id + R"("})");
+  HttpResponse conflict =
+      Send(c, "PUT", "/fhir/Practitioner?identifier=urn:mrn|" + Unique("nomatch"), kJson,
+           R"({"resourceType":"Practitioner","id":")" + id + R"("})");
   EXPECT_EQ(conflict.status, 409) << conflict.body;
   EXPECT_EQ(IssueCode(conflict), "conflict");
   // No match and a new id in the body: created with that id.
