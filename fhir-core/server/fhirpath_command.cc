@@ -34,6 +34,12 @@ int RunFhirpathCommand(int argc, char** argv) {
     std::cerr << "usage: hestia fhirpath [--strict] [--pretty] '<expression>' resource.json\n";
     return 2;
   }
+  // Syntax errors are reported before the definitions are loaded.
+  auto expr = fhirpath::Engine::Parse(positional[0]);
+  if (!expr.ok()) {
+    std::cerr << expr.status().message() << "\n";
+    return 1;
+  }
   std::ifstream in(positional[1], std::ios::binary);
   if (!in) {
     std::cerr << "cannot read " << positional[1] << "\n";
@@ -62,7 +68,7 @@ int RunFhirpathCommand(int argc, char** argv) {
   env.trace = [](std::string_view label, const fhirpath::Collection& items) {
     std::cerr << "trace " << label << ": " << fhirpath::CollectionToJson(items, false) << "\n";
   };
-  auto result = engine.value()->Evaluate(positional[0], doc, &env, options);
+  auto result = engine.value()->Evaluate(*expr.value(), doc, &env, options);
   if (!result.ok()) {
     std::cerr << result.status().message() << "\n";
     return 1;
