@@ -47,8 +47,8 @@ std::string BuildCapabilityStatement(const resources::TypeRegistry& types,
     r.AddMember("type", Str(type, a), a);
     r.AddMember("profile", Str("http://hl7.org/fhir/StructureDefinition/" + type, a), a);
     json::Value interactions(rapidjson::kArrayType);
-    for (const char* i : {"read", "vread", "update", "delete", "history-instance", "history-type",
-                          "create", "search-type"}) {
+    for (const char* i : {"read", "vread", "update", "patch", "delete", "history-instance",
+                          "history-type", "create", "search-type"}) {
       interactions.PushBack(Code("code", i, a), a);
     }
     r.AddMember("interaction", interactions, a);
@@ -74,7 +74,9 @@ std::string BuildCapabilityStatement(const resources::TypeRegistry& types,
   }
   rest.AddMember("resource", resources, a);
   json::Value system(rapidjson::kArrayType);
-  system.PushBack(Code("code", "history-system", a), a);
+  for (const char* i : {"transaction", "batch", "history-system"}) {
+    system.PushBack(Code("code", i, a), a);
+  }
   rest.AddMember("interaction", system, a);
   json::Value rest_list(rapidjson::kArrayType);
   rest_list.PushBack(rest, a);

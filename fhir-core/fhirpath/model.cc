@@ -46,7 +46,7 @@ TypeNode* Model::Intern(const std::string& key) {
 }
 
 Result<std::shared_ptr<const Model>> Model::Build(
-    std::shared_ptr<const resources::TypeRegistry> registry) {
+    const std::shared_ptr<const resources::TypeRegistry>& registry) {
   if (registry == nullptr) return InternalError("FHIRPath model needs a type registry");
   auto model = std::shared_ptr<Model>(new Model());
   model->registry_ = registry;

@@ -7,6 +7,7 @@
 #include "hestia/base/id.h"
 #include "hestia/base/operation_outcome.h"
 #include "hestia/base/time.h"
+#include "interactions.h"
 
 namespace hestia::interactions {
 
@@ -16,6 +17,11 @@ Status ParseResource(const Context& ctx, const Request& req, std::string_view ty
     return InvalidError("the request has no body; a " + std::string(type) +
                         " resource was expected");
   HESTIA_RETURN_IF_ERROR(json::Parse(req.body, ctx.options.json_limits, doc));
+  return CheckResource(*doc, type);
+}
+
+Status CheckResource(const json::Value& resource, std::string_view type) {
+  const json::Value* doc = &resource;
   if (!doc->IsObject()) return StructureError("the body is not a JSON object");
   const json::Value* rt = json::Member(*doc, "resourceType");
   if (rt == nullptr || !json::IsText(*rt)) {
@@ -75,7 +81,7 @@ void StripVolatile(json::Value* v) {
 
 }  // namespace
 
-bool SameContent(std::string_view stored_body, const json::Document& incoming) {
+bool SameContent(std::string_view stored_body, const json::Value& incoming) {
   json::Document stored;
   json::Limits limits;
   limits.max_bytes = std::max<std::size_t>(limits.max_bytes, stored_body.size());
@@ -122,6 +128,26 @@ Response WriteResponse(const Request& req, int status, std::string_view type, st
       break;
   }
   return r;
+}
+
+Preconditions Preconditions::FromHeaders(const Request& req) {
+  Preconditions p;
+  if (const std::string* v = req.headers.Find("If-Match"); v != nullptr) p.if_match = *v;
+  if (const std::string* v = req.headers.Find("If-None-Match"); v != nullptr) p.if_none_match = *v;
+  return p;
+}
+
+Response EntryResponse(const Request& req, const EntryResult& result) {
+  if (!result.location) {
+    // A deletion: 204, or 200 with an OperationOutcome when the client prefers one.
+    Response r;
+    r.status = ParsePreferReturn(req) == PreferReturn::kOperationOutcome ? 200 : 204;
+    if (result.version > 0) r.headers.Add("ETag", ETagFor(result.version));
+    if (r.status == 200) r.body = InformationOutcomeJson(result.message);
+    return r;
+  }
+  return WriteResponse(req, result.status, result.type, result.id, result.version,
+                       result.last_modified, result.resource, result.message);
 }
 
 Response ReadResponse(long version, Micros last_updated, std::string body) {

@@ -31,6 +31,11 @@ struct Context {
 Status ParseResource(const Context& ctx, const Request& req, std::string_view type,
                      json::Document* doc);
 
+// The checks ParseResource makes on an already parsed value (for resources inside Bundles and
+// patched resources): an object, resourceType equal to `type`, a valid id when present, meta an
+// object. kStructure/kInvalid otherwise.
+Status CheckResource(const json::Value& resource, std::string_view type);
+
 // Rewrites `doc` so that it starts with resourceType, id and meta (versionId, lastUpdated set,
 // other meta elements kept) and returns its compact JSON text — the exact text stored.
 std::string StampResource(json::Document* doc, std::string_view id, long version,
@@ -38,7 +43,7 @@ std::string StampResource(json::Document* doc, std::string_view id, long version
 
 // True when `stored_body` and `incoming` differ only in meta.versionId / meta.lastUpdated
 // (and `id`, which the caller has already checked).
-bool SameContent(std::string_view stored_body, const json::Document& incoming);
+bool SameContent(std::string_view stored_body, const json::Value& incoming);
 
 enum class PreferReturn { kRepresentation, kMinimal, kOperationOutcome };
 PreferReturn ParsePreferReturn(const Request& req);

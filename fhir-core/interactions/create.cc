@@ -7,42 +7,80 @@
 
 namespace hestia::interactions {
 
+Result<std::optional<std::string>> MatchIfNoneExist(const Context& ctx, storage::Transaction& txn,
+                                                    const std::string& type,
+                                                    std::string_view query) {
+  HESTIA_ASSIGN_OR_RETURN(auto matches, LockAndMatch(ctx, txn, type, query));
+  if (matches.size() > 1) {
+    return Status(StatusCode::kMultipleMatches,
+                  "If-None-Exist '" + std::string(query) + "' matches more than one " + type);
+  }
+  if (matches.empty()) return std::optional<std::string>();
+  return std::optional<std::string>(matches[0].id);
+}
+
+Result<EntryResult> CreateInTransaction(const Context& ctx, storage::Transaction& txn,
+                                        const std::string& type, const std::string& id,
+                                        const json::Value& resource) {
+  json::Document copy;
+  copy.CopyFrom(resource, copy.GetAllocator());
+  storage::NewVersion v;
+  v.type = type;
+  v.id = id;
+  v.version = 1;
+  v.last_updated = NextLastUpdated(0);
+  v.method = "POST";
+  v.index = search::ExtractIndex(type, copy, *ctx.params);
+  v.body = StampResource(&copy, v.id, 1, v.last_updated);
+  HESTIA_RETURN_IF_ERROR(txn.Write(v));
+  EntryResult r;
+  r.status = 201;
+  r.type = type;
+  r.id = id;
+  r.version = 1;
+  r.last_modified = v.last_updated;
+  r.resource = std::move(v.body);
+  r.message = "created " + type + "/" + id;
+  return r;
+}
+
+Result<EntryResult> ExistingInTransaction(storage::Transaction& txn, const std::string& type,
+                                          const std::string& id) {
+  HESTIA_ASSIGN_OR_RETURN(auto current, txn.LockCurrent(type, id));
+  if (!current || current->deleted) {
+    return InternalError(type + "/" + id + " matched but has no current version");
+  }
+  EntryResult r;
+  r.status = 200;
+  r.type = type;
+  r.id = id;
+  r.version = current->version;
+  r.last_modified = current->last_updated;
+  r.resource = std::move(current->body);
+  r.message = "a matching resource exists; nothing was created";
+  return r;
+}
+
 Response Create(const Context& ctx, const Request& req, const std::string& type) {
   json::Document doc;
   if (Status s = ParseResource(ctx, req, type, &doc); !s.ok()) return ErrorResponse(s);
   const std::string* if_none_exist = req.headers.Find("If-None-Exist");
   // The id a client puts in a create is ignored (http.html#create); the server assigns one.
-  const search::IndexRows index = search::ExtractIndex(type, doc, *ctx.params);
-
   return RetryOnConflict([&]() -> Result<Response> {
     HESTIA_ASSIGN_OR_RETURN(auto txn, ctx.store->Begin());
+    std::optional<std::string> existing;
     if (if_none_exist != nullptr) {
-      HESTIA_ASSIGN_OR_RETURN(auto matches, LockAndMatch(ctx, *txn, type, *if_none_exist));
-      if (matches.size() > 1) {
-        return Status(StatusCode::kMultipleMatches,
-                      "If-None-Exist '" + *if_none_exist + "' matches more than one " + type);
-      }
-      if (matches.size() == 1) {
-        // Nothing is written: answer with the existing resource (http.html#ccreate).
-        HESTIA_ASSIGN_OR_RETURN(auto rec, ctx.store->ReadCurrent(type, matches[0].id));
-        return WriteResponse(req, 200, type, rec.id, rec.version, rec.last_updated, rec.body,
-                             "a matching resource exists; nothing was created");
-      }
+      HESTIA_ASSIGN_OR_RETURN(existing, MatchIfNoneExist(ctx, *txn, type, *if_none_exist));
     }
-    json::Document copy;
-    copy.CopyFrom(doc, copy.GetAllocator());
-    storage::NewVersion v;
-    v.type = type;
-    v.id = NewId();
-    v.version = 1;
-    v.last_updated = NextLastUpdated(0);
-    v.method = "POST";
-    v.body = StampResource(&copy, v.id, 1, v.last_updated);
-    v.index = index;
-    HESTIA_RETURN_IF_ERROR(txn->Write(v));
+    EntryResult result;
+    if (existing) {
+      // Nothing is written: answer with the existing resource (http.html#ccreate).
+      HESTIA_ASSIGN_OR_RETURN(result, ExistingInTransaction(*txn, type, *existing));
+    } else {
+      HESTIA_ASSIGN_OR_RETURN(result, CreateInTransaction(ctx, *txn, type, NewId(), doc));
+    }
     HESTIA_RETURN_IF_ERROR(txn->Commit());
-    return WriteResponse(req, 201, type, v.id, 1, v.last_updated, v.body,
-                         "created " + type + "/" + v.id);
+    return EntryResponse(req, result);
   });
 }
 

@@ -7,30 +7,28 @@
 #include "interactions.h"
 
 namespace hestia::interactions {
-namespace {
 
-// Deletes type/id inside txn. `must_exist`: 404 when the resource never existed.
-Result<Response> DeleteInTransaction(const Request& req, storage::Transaction& txn,
-                                     const std::string& type, const std::string& id,
-                                     bool must_exist) {
+Result<EntryResult> DeleteInTransaction(storage::Transaction& txn, const std::string& type,
+                                        const std::string& id, const Preconditions& pre) {
   HESTIA_ASSIGN_OR_RETURN(auto current, txn.LockCurrent(type, id));
-  if (!current) {
-    if (must_exist) return NotFoundError(type + "/" + id + " is not known");
-  }
-  if (const std::string* if_match = req.headers.Find("If-Match"); if_match != nullptr) {
-    const long wanted = VersionFromETag(*if_match);
-    if (!current || current->deleted || current->version != wanted) {
-      return Status(
-          StatusCode::kPreconditionFailed,
-          "If-Match " + *if_match + " does not match the current version of " + type + "/" + id);
+  if (!current) return NotFoundError(type + "/" + id + " is not known");
+  if (pre.if_match) {
+    const long wanted = VersionFromETag(*pre.if_match);
+    if (current->deleted || current->version != wanted) {
+      return Status(StatusCode::kPreconditionFailed, "If-Match " + *pre.if_match +
+                                                         " does not match the current version of " +
+                                                         type + "/" + id);
     }
   }
-  Response r;
-  r.status = ParsePreferReturn(req) == PreferReturn::kOperationOutcome ? 200 : 204;
-  if (!current || current->deleted) {
+  EntryResult r;
+  r.status = 204;
+  r.type = type;
+  r.id = id;
+  r.location = false;
+  if (current->deleted) {
     // Deleting a deleted resource is a no-op: no new version (idempotent DELETE).
-    if (current) r.headers.Add("ETag", ETagFor(current->version));
-    if (r.status == 200) r.body = InformationOutcomeJson(type + "/" + id + " is already deleted");
+    r.version = current->version;
+    r.message = type + "/" + id + " is already deleted";
     return r;
   }
   storage::NewVersion v;
@@ -42,40 +40,54 @@ Result<Response> DeleteInTransaction(const Request& req, storage::Transaction& t
   v.deleted = true;
   v.method = "DELETE";
   HESTIA_RETURN_IF_ERROR(txn.Write(v));
-  HESTIA_RETURN_IF_ERROR(txn.Commit());
-  r.headers.Add("ETag", ETagFor(v.version));
-  if (r.status == 200) r.body = InformationOutcomeJson("deleted " + type + "/" + id);
+  r.version = v.version;
+  r.last_modified = v.last_updated;
+  r.message = "deleted " + type + "/" + id;
   return r;
 }
 
-}  // namespace
+Result<std::optional<std::string>> ConditionalDeleteTarget(const Context& ctx,
+                                                           storage::Transaction& txn,
+                                                           const std::string& type,
+                                                           std::string_view query) {
+  HESTIA_ASSIGN_OR_RETURN(auto matches, LockAndMatch(ctx, txn, type, query));
+  if (matches.size() > 1) {
+    return Status(StatusCode::kMultipleMatches, "the conditional delete matches more than one " +
+                                                    type +
+                                                    "; this server deletes single matches only");
+  }
+  if (matches.empty()) return std::optional<std::string>();
+  return std::optional<std::string>(matches[0].id);
+}
 
 Response Delete(const Context& ctx, const Request& req, const std::string& type,
                 const std::string& id) {
   if (!IsValidId(id)) return ErrorResponse(NotFoundError(type + "/" + id + " is not known"));
+  const Preconditions pre = Preconditions::FromHeaders(req);
   return RetryOnConflict([&]() -> Result<Response> {
     HESTIA_ASSIGN_OR_RETURN(auto txn, ctx.store->Begin());
-    return DeleteInTransaction(req, *txn, type, id, /*must_exist=*/true);
+    HESTIA_ASSIGN_OR_RETURN(EntryResult result, DeleteInTransaction(*txn, type, id, pre));
+    HESTIA_RETURN_IF_ERROR(txn->Commit());
+    return EntryResponse(req, result);
   });
 }
 
 Response ConditionalDelete(const Context& ctx, const Request& req, const std::string& type) {
+  const Preconditions pre = Preconditions::FromHeaders(req);
   return RetryOnConflict([&]() -> Result<Response> {
     HESTIA_ASSIGN_OR_RETURN(auto txn, ctx.store->Begin());
-    HESTIA_ASSIGN_OR_RETURN(auto matches, LockAndMatch(ctx, *txn, type, req.raw_query));
-    if (matches.size() > 1) {
-      return Status(StatusCode::kMultipleMatches, "the conditional delete matches more than one " +
-                                                      type +
-                                                      "; this server deletes single matches only");
-    }
-    if (matches.empty()) {
+    HESTIA_ASSIGN_OR_RETURN(auto target, ConditionalDeleteTarget(ctx, *txn, type, req.raw_query));
+    if (!target) {
       Response r;
       r.status = ParsePreferReturn(req) == PreferReturn::kOperationOutcome ? 200 : 204;
-      if (r.status == 200)
+      if (r.status == 200) {
         r.body = InformationOutcomeJson("no " + type + " matched; nothing deleted");
+      }
       return r;
     }
-    return DeleteInTransaction(req, *txn, type, matches[0].id, /*must_exist=*/true);
+    HESTIA_ASSIGN_OR_RETURN(EntryResult result, DeleteInTransaction(*txn, type, *target, pre));
+    HESTIA_RETURN_IF_ERROR(txn->Commit());
+    return EntryResponse(req, result);
   });
 }
 

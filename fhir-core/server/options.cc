@@ -39,6 +39,9 @@ const std::vector<OptionSpec>& ServeOptions() {
        "Longest JSON number accepted, in characters."},
       {"fhir.definitions", "definitions", HESTIA_DEFAULT_DEFINITIONS_DIR,
        "Unpacked hl7.fhir.r4.examples@4.0.1 package (scripts/setup.sh fetches it)."},
+      {"bundle.max_entries", "bundle-max-entries", "10000",
+       "Most entries accepted in one batch or transaction Bundle; more get 413. Its size in "
+       "bytes is bounded by server.max_request_bytes."},
       {"search.default_count", "default-count", "20", "Page size when _count is absent."},
       {"search.max_count", "max-count", "1000", "Largest page size; larger _count is lowered."},
       {"demo.load", "demo", "false",

@@ -77,6 +77,7 @@ int RunServeCommand(int argc, char** argv) {
   HESTIA_INT_OPTION(json_number, "json.max_number_length", 8, 4096);
   HESTIA_INT_OPTION(default_count, "search.default_count", 1, 100000);
   HESTIA_INT_OPTION(max_count, "search.max_count", 1, 100000);
+  HESTIA_INT_OPTION(bundle_max_entries, "bundle.max_entries", 1, 10000000);
 
   const std::string definitions = config.Get("fhir.definitions");
   auto types = resources::TypeRegistry::LoadFromPackage(definitions);
@@ -118,6 +119,7 @@ int RunServeCommand(int argc, char** argv) {
   service_options.json_limits.max_number_length = static_cast<std::size_t>(json_number);
   service_options.default_count = static_cast<int>(default_count);
   service_options.max_count = static_cast<int>(max_count);
+  service_options.bundle_max_entries = static_cast<std::size_t>(bundle_max_entries);
   std::shared_ptr<interactions::Service> service =
       interactions::MakeFhirService(*types, *params, store->get(), service_options);
 

@@ -53,8 +53,12 @@ TEST(OperationsTest, CapabilityStatementListsWhatIsImplemented) {
     for (const auto& i : res["interaction"].GetArray()) {
       interactions.insert(std::string(json::StringMember(i, "code")));
     }
-    EXPECT_EQ(interactions.count("patch"), 0u) << type;
+    EXPECT_EQ(interactions.count("patch"), 1u) << type;
     if (type != "Slot" && type != "Patient") continue;  // probe two types over HTTP
+    EXPECT_EQ(Send(c, "PATCH", "/fhir/" + type + "/unknown-id",
+                   {{"Content-Type", "application/json-patch+json"}}, "[]")
+                  .status,
+              404);
     EXPECT_EQ(Send(c, "GET", "/fhir/" + type).status, 200);
     EXPECT_EQ(Send(c, "GET", "/fhir/" + type + "/_history").status, 200);
     EXPECT_EQ(Send(c, "GET", "/fhir/" + type + "/unknown-id").status, 404);

@@ -88,7 +88,7 @@ class Model {
   // them). Fails with kInternal when the registry lacks a type an element refers to in a way
   // navigation cannot survive (it tolerates unknown types by leaving them untyped).
   static Result<std::shared_ptr<const Model>> Build(
-      std::shared_ptr<const resources::TypeRegistry> registry);
+      const std::shared_ptr<const resources::TypeRegistry>& registry);
 
   // A type by name ("Patient", "string") or by inline path ("Patient.contact"); nullptr
   // when unknown.

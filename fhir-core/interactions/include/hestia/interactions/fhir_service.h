@@ -2,11 +2,13 @@
 //
 // Owns: the wiring of registries, store and options into a Service (service.h). Each
 // interaction lives in its own file (read.cc, vread.cc, create.cc, update.cc, delete.cc,
-// history.cc, search_type.cc, capabilities.cc); router.cc maps FHIR URLs to them.
+// history.cc, search_type.cc, capabilities.cc, patch.cc, batch.cc, transaction.cc); router.cc
+// maps FHIR URLs to them.
 // FHIR R4: http://hl7.org/fhir/R4/http.html
 // Thread-safety: the returned Service is thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -22,6 +24,9 @@ struct ServiceOptions {
   json::Limits json_limits;  // applied to every request body
   int default_count = 20;    // page size when the client sends no _count
   int max_count = 1000;      // _count above this is lowered to it
+  // Entries accepted in one batch/transaction Bundle; more → 413 (bundle.max_entries). The
+  // Bundle's size in bytes is bounded by json_limits.max_bytes (server.max_request_bytes).
+  std::size_t bundle_max_entries = 10000;
   std::string software_version = HESTIA_VERSION;
 };
 
