@@ -19,9 +19,11 @@ Result<std::optional<std::string>> MatchIfNoneExist(const Context& ctx, storage:
   return std::optional<std::string>(matches[0].id);
 }
 
-Result<EntryResult> CreateInTransaction(const Context& ctx, storage::Transaction& txn,
-                                        const std::string& type, const std::string& id,
-                                        const json::Value& resource) {
+namespace {
+
+// Version 1 of a new resource: id, meta and index rows set, body stamped.
+storage::NewVersion FirstVersion(const Context& ctx, const std::string& type, const std::string& id,
+                                 const json::Value& resource) {
   json::Document copy;
   copy.CopyFrom(resource, copy.GetAllocator());
   storage::NewVersion v;
@@ -32,16 +34,29 @@ Result<EntryResult> CreateInTransaction(const Context& ctx, storage::Transaction
   v.method = "POST";
   v.index = search::ExtractIndex(type, copy, *ctx.params);
   v.body = StampResource(&copy, v.id, 1, v.last_updated);
-  HESTIA_RETURN_IF_ERROR(txn.Write(v));
+  return v;
+}
+
+EntryResult Created(storage::NewVersion&& v) {
   EntryResult r;
   r.status = 201;
-  r.type = type;
-  r.id = id;
+  r.type = v.type;
+  r.id = v.id;
   r.version = 1;
   r.last_modified = v.last_updated;
   r.resource = std::move(v.body);
-  r.message = "created " + type + "/" + id;
+  r.message = "created " + v.type + "/" + v.id;
   return r;
+}
+
+}  // namespace
+
+Result<EntryResult> CreateInTransaction(const Context& ctx, storage::Transaction& txn,
+                                        const std::string& type, const std::string& id,
+                                        const json::Value& resource) {
+  storage::NewVersion v = FirstVersion(ctx, type, id, resource);
+  HESTIA_RETURN_IF_ERROR(txn.Write(v));
+  return Created(std::move(v));
 }
 
 Result<EntryResult> ExistingInTransaction(storage::Transaction& txn, const std::string& type,
@@ -66,6 +81,14 @@ Response Create(const Context& ctx, const Request& req, const std::string& type)
   if (Status s = ParseResource(ctx, req, type, &doc); !s.ok()) return ErrorResponse(s);
   const std::string* if_none_exist = req.headers.Find("If-None-Exist");
   // The id a client puts in a create is ignored (http.html#create); the server assigns one.
+  if (if_none_exist == nullptr) {
+    // Nothing to read or lock first: one statement, one round trip, its own transaction.
+    return RetryOnConflict([&]() -> Result<Response> {
+      storage::NewVersion v = FirstVersion(ctx, type, NewId(), doc);
+      HESTIA_RETURN_IF_ERROR(ctx.store->WriteAutocommit(v));
+      return EntryResponse(req, Created(std::move(v)));
+    });
+  }
   return RetryOnConflict([&]() -> Result<Response> {
     HESTIA_ASSIGN_OR_RETURN(auto txn, ctx.store->Begin());
     std::optional<std::string> existing;

@@ -54,6 +54,15 @@ CREATE TABLE idx_token (
 CREATE INDEX idx_token_lookup ON idx_token (param_hash, code, system);
 CREATE INDEX idx_token_res ON idx_token (res_pk);
 )sql"},
+      // Typical resources (a few KiB) stay inline and uncompressed: no TOAST compression on
+      // the write path and none to undo on reads; larger ones are compressed with lz4, which
+      // costs a fraction of pglz. The last_updated index duplicated the seq order that history
+      // reads by (versions are written in time order), and cost every write an index insert.
+      {2, "resource_version storage: inline bodies, lz4", R"sql(
+ALTER TABLE resource_version SET (toast_tuple_target = 8160);
+ALTER TABLE resource_version ALTER COLUMN body SET COMPRESSION lz4;
+DROP INDEX resource_version_updated;
+)sql"},
   };
   return kMigrations;
 }

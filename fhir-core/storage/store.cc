@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -42,6 +43,49 @@ Result<T> WithConnection(Pool& pool, Fn&& fn) {
     Status s = StatusFromException(e, &broken);
     if (broken) lease.MarkBroken();
     return s;
+  }
+}
+
+// A PostgreSQL array literal of text elements, bound as one parameter (never SQL text):
+// every element quoted, with '"' and '\\' escaped.
+std::string TextArray(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+// Writes one version (resource row, version row, index rows) with one statement.
+void ExecuteWrite(pqxx::transaction_base& txn, const NewVersion& v) {
+  // A NULL body marks a deletion (tombstone version), which has no index rows.
+  const std::optional<std::string> body =
+      v.deleted ? std::nullopt : std::optional<std::string>(v.body);
+  std::string hashes = "{";
+  std::vector<std::string> systems;
+  std::vector<std::string> codes;
+  if (!v.deleted) {
+    for (const auto& t : v.index.tokens) {
+      if (hashes.size() > 1) hashes += ',';
+      hashes += std::to_string(t.param_hash);
+      systems.push_back(t.system);
+      codes.push_back(t.code);
+    }
+  }
+  hashes += '}';
+  if (v.existing_pk.has_value()) {
+    txn.exec_prepared1("update_resource", v.type, v.id, v.version, v.deleted, v.last_updated,
+                       v.method, body, hashes, TextArray(systems), TextArray(codes),
+                       *v.existing_pk);
+  } else {
+    txn.exec_prepared1("insert_resource", v.type, v.id, v.version, v.deleted, v.last_updated,
+                       v.method, body, hashes, TextArray(systems), TextArray(codes));
   }
 }
 
@@ -99,27 +143,7 @@ class PgTransaction final : public Transaction {
   }
 
   Status Write(const NewVersion& v) override {
-    return Guard([&] {
-      // A NULL body marks a deletion (tombstone version).
-      const std::optional<std::string> body =
-          v.deleted ? std::nullopt : std::optional<std::string>(v.body);
-      int64_t pk = 0;
-      if (v.existing_pk.has_value()) {
-        pk = txn_->exec_prepared1("update_resource", v.type, v.id, v.version, v.deleted,
-                                  v.last_updated, v.method, body, *v.existing_pk)[0]
-                 .as<int64_t>();
-        txn_->exec_prepared("delete_tokens", pk);
-      } else {
-        pk = txn_->exec_prepared1("insert_resource", v.type, v.id, v.version, v.deleted,
-                                  v.last_updated, v.method, body)[0]
-                 .as<int64_t>();
-      }
-      if (!v.deleted) {
-        for (const auto& t : v.index.tokens) {
-          txn_->exec_prepared("insert_token", t.param_hash, pk, t.system, t.code);
-        }
-      }
-    });
+    return Guard([&] { ExecuteWrite(*txn_, v); });
   }
 
   Status Commit() override {
@@ -213,6 +237,15 @@ class PgStore final : public Store {
           for (const auto& row : rows) out.push_back(ToRecord(row));
           return out;
         });
+  }
+
+  Status WriteAutocommit(const NewVersion& version) override {
+    auto r = WithConnection<bool>(pool_, [&](pqxx::connection& c) -> Result<bool> {
+      pqxx::nontransaction txn(c);
+      ExecuteWrite(txn, version);
+      return true;
+    });
+    return r.ok() ? Status::Ok() : r.status();
   }
 
   Result<SearchPage> Search(const search::Criteria& criteria, int count,

@@ -142,5 +142,17 @@ TEST(ConditionalTest, SearchTypeWithFoundationParameters) {
   EXPECT_NE(lenient.body.find("\"mode\":\"outcome\""), std::string::npos);
 }
 
+TEST(ConditionalTest, IdentifierValuesWithSyntaxCharactersRoundTrip) {
+  HttpClient c = Client();
+  // Quotes, backslashes, braces and commas reach the index as bound array elements. The
+  // stored value is: a"b\c{d},e
+  const std::string body =
+      R"({"resourceType":"Practitioner","identifier":[{"system":"urn:odd","value":"a\"b\\c{d},e"}]})";
+  ASSERT_EQ(Send(c, "POST", "/fhir/Practitioner", kJson, body).status, 201) << body;
+  // Search syntax escapes '\' and ',' with '\'; the URL percent-encodes the rest.
+  EXPECT_EQ(Total(c, "/fhir/Practitioner?identifier=urn:odd%7Ca%22b%5C%5Cc%7Bd%7D%5C%2Ce"), 1);
+  EXPECT_EQ(Total(c, "/fhir/Practitioner?identifier=urn:odd%7Ca%22b"), 0);
+}
+
 }  // namespace
 }  // namespace hestia::testing

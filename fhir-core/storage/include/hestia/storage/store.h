@@ -122,6 +122,12 @@ class Store {
 
   virtual Result<std::unique_ptr<Transaction>> Begin() = 0;
 
+  // Writes one version as a single statement in its own implicit transaction: one round trip.
+  // For writes that need no lock or read first (a plain create). Same errors as
+  // Transaction::Write plus Commit: a connection lost mid-statement is kUnavailable (the
+  // outcome is unknown, so it is never reported as success).
+  virtual Status WriteAutocommit(const NewVersion& version) = 0;
+
   // The current version (deleted ones too, with deleted = true); kNotFound if never existed.
   virtual Result<VersionRecord> ReadCurrent(std::string_view type, std::string_view id) = 0;
   // One version; kNotFound when the resource or that version does not exist.
