@@ -14,8 +14,8 @@ Expression::Expression(std::string text, std::unique_ptr<AstNode> root)
 Expression::~Expression() = default;
 
 Result<std::shared_ptr<const Engine>> Engine::Create(
-    std::shared_ptr<const resources::TypeRegistry> registry) {
-  HESTIA_ASSIGN_OR_RETURN(auto model, Model::Build(std::move(registry)));
+    const std::shared_ptr<const resources::TypeRegistry>& registry) {
+  HESTIA_ASSIGN_OR_RETURN(auto model, Model::Build(registry));
   return std::shared_ptr<const Engine>(new Engine(std::move(model)));
 }
 

@@ -1,6 +1,6 @@
 // FHIRPath search-extraction benchmark: every R4 SearchParameter expression that applies to
 // a resource type, evaluated over every resource of ../shared/data/synthea, on one thread.
-// Prints a table (see docs/performance-fhirpath.md). Not a timed test.
+// Prints a table (see docs/performance.md). Not a timed test.
 //
 // Usage: fhirpath_bench [synthea_dir] [definitions_dir] [repetitions]
 #include <algorithm>

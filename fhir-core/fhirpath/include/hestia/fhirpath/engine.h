@@ -77,7 +77,7 @@ class Engine {
  public:
   // Builds the model from `registry`. Fails with kInternal when the registry is unusable.
   static Result<std::shared_ptr<const Engine>> Create(
-      std::shared_ptr<const resources::TypeRegistry> registry);
+      const std::shared_ptr<const resources::TypeRegistry>& registry);
 
   // Parses `text` without the cache and without the model (syntax, function names and
   // argument counts only); fails as Compile() does.
