@@ -277,10 +277,14 @@ SqlFilter BuildFilter(const Criteria& c, int first_param) {
   for (const auto& any : c.identifiers) {
     std::string clause;
     for (const auto& t : any) {
-      std::string one = "(t.code = " + param(t.code);
-      if (t.has_system) one += " AND t.system = " + param(t.system);
-      one += ")";
-      if (t.has_system && t.code.empty()) one = "(t.system = " + param(t.system) + ")";
+      std::string one;
+      if (t.has_system && t.code.empty()) {
+        one = "(t.system = " + param(t.system) + ")";  // "system|": any code in that system
+      } else {
+        one = "(t.code = " + param(t.code);
+        if (t.has_system) one += " AND t.system = " + param(t.system);
+        one += ")";
+      }
       clause += (clause.empty() ? "" : " OR ") + one;
     }
     f.where +=

@@ -117,20 +117,26 @@ std::optional<std::string> OptionalText(const json::Value& object, std::string_v
   return std::string(json::AsStringView(*v));
 }
 
-// The JSON Patch inside a PATCH entry's Binary (http.html#patch: "the patch content is
-// encoded in a Binary resource").
-Result<std::shared_ptr<json::Document>> PatchFromBinary(const Context& ctx,
-                                                        const json::Value* resource) {
+// The patch of a PATCH entry (http.html#patch): a FHIRPath Patch is the Parameters resource
+// itself (copied, so that the entry owns it); a JSON Patch is encoded in a Binary resource.
+Result<std::shared_ptr<json::Document>> PatchFromEntry(const Context& ctx,
+                                                       const json::Value* resource) {
   if (resource == nullptr) {
-    return InvalidError("a PATCH entry needs a Binary resource holding the patch", "resource");
+    return InvalidError(
+        "a PATCH entry needs a resource: a Parameters (FHIRPath Patch) or a Binary (JSON Patch)",
+        "resource");
   }
   const std::string_view rt = json::StringMember(*resource, "resourceType");
   if (rt == "Parameters") {
-    return NotSupportedError("FHIRPath Patch (a Parameters body) is not supported yet");
+    auto patch = std::make_shared<json::Document>();
+    patch->CopyFrom(*resource, patch->GetAllocator());
+    return patch;
   }
   if (rt != "Binary") {
-    return InvalidError("a PATCH entry's resource must be a Binary holding a JSON Patch",
-                        "resource");
+    return InvalidError(
+        "a PATCH entry's resource must be a Parameters (FHIRPath Patch) or a Binary holding a "
+        "JSON Patch",
+        "resource");
   }
   const std::string_view content_type = json::StringMember(*resource, "contentType");
   if (content_type.substr(0, content_type.find(';')) != "application/json-patch+json") {
@@ -240,7 +246,7 @@ Result<BundleEntry> ParseEntry(const Context& ctx, const Request& req, const jso
     }
   }
   if (e.method == EntryMethod::kPatch) {
-    HESTIA_ASSIGN_OR_RETURN(e.patch, PatchFromBinary(ctx, e.resource));
+    HESTIA_ASSIGN_OR_RETURN(e.patch, PatchFromEntry(ctx, e.resource));
   }
   return e;
 }
@@ -392,8 +398,16 @@ Result<EntryResult> ExecuteWrite(const Context& ctx, storage::Transaction& txn,
       }
       return UpdateInTransaction(ctx, txn, entry.type, target.id, copy, entry.pre);
     }
-    case EntryMethod::kPatch:
-      return PatchInTransaction(ctx, txn, entry.type, target.id, *entry.patch, entry.pre);
+    case EntryMethod::kPatch: {
+      if (!entry.patch->IsObject() || resolve == nullptr) {
+        return PatchInTransaction(ctx, txn, entry.type, target.id, *entry.patch, entry.pre);
+      }
+      // A FHIRPath Patch may add references to other entries (urn:uuid:…) in its values.
+      json::Document copy;
+      copy.CopyFrom(*entry.patch, copy.GetAllocator());
+      HESTIA_RETURN_IF_ERROR(RewriteReferences(&copy, copy.GetAllocator(), resolve));
+      return PatchInTransaction(ctx, txn, entry.type, target.id, copy, entry.pre);
+    }
     case EntryMethod::kDelete:
       return DeleteInTransaction(txn, entry.type, target.id, entry.pre);
     case EntryMethod::kGet:

@@ -2,9 +2,9 @@
 //
 // Owns: POST [base] dispatch (ProcessBundle: parse, Bundle.type, the entry limit), parsing one
 // Bundle.entry into a BundleEntry (request.method/url, conditional headers, the resource or —
-// for PATCH — the JSON Patch inside a Binary), reference rewriting over a whole resource
-// (every "reference" member, nested, in extensions and contained resources), conditional
-// references resolved with the foundation search, the write step of one entry inside a
+// for PATCH — the FHIRPath Patch Parameters or the JSON Patch inside a Binary), reference rewriting
+// over a whole resource (every "reference" member, nested, in extensions and contained resources),
+// conditional references resolved with the foundation search, the write step of one entry inside a
 // caller's storage::Transaction, and the JSON text of response entries.
 // FHIR R4: http://hl7.org/fhir/R4/http.html#transaction, #trules, #patch
 // Thread-safety: stateless functions; a ConditionalReferences belongs to one transaction.
@@ -36,7 +36,7 @@ struct BundleEntry {
   std::string id;                         // path[1] for instance URLs
   bool conditional = false;               // [type]?query for PUT, PATCH, DELETE
   const json::Value* resource = nullptr;  // points into the Bundle document (POST, PUT)
-  std::shared_ptr<json::Document> patch;  // PATCH: the decoded JSON Patch array
+  std::shared_ptr<json::Document> patch;  // PATCH: JSON Patch array or Parameters (FHIRPath)
   std::optional<std::string> if_none_exist;
   std::optional<std::string> if_modified_since;
   Preconditions pre;
@@ -45,7 +45,8 @@ struct BundleEntry {
 // Parses Bundle.entry[index] of a Bundle POSTed to `req`. Never fails for a GET whose URL is
 // merely unknown (the dispatcher answers it); kInvalid/kStructure/kNotSupported for a
 // malformed entry, a resourceType different from the URL type, a PUT whose resource id
-// differs from the URL id, or a PATCH body that is not a base64 JSON Patch Binary.
+// differs from the URL id, or a PATCH body that is neither a Parameters resource (FHIRPath
+// Patch) nor a base64 JSON Patch Binary.
 Result<BundleEntry> ParseEntry(const Context& ctx, const Request& req, const json::Value& entry,
                                int index);
 
@@ -90,8 +91,9 @@ struct WriteTarget {
 Result<WriteTarget> ResolveTarget(const Context& ctx, storage::Transaction& txn,
                                   const BundleEntry& entry, std::string_view condition);
 
-// Runs one write entry against `target` inside `txn` (no commit). POST and PUT resources are
-// copied and their references passed through `resolve` first.
+// Runs one write entry against `target` inside `txn` (no commit). POST and PUT resources, and
+// the Parameters of a FHIRPath Patch, are copied and their references passed through `resolve`
+// first (when `resolve` is set).
 Result<EntryResult> ExecuteWrite(const Context& ctx, storage::Transaction& txn,
                                  const BundleEntry& entry, const WriteTarget& target,
                                  const ReferenceResolver& resolve);

@@ -103,10 +103,10 @@ Result<std::optional<std::string>> ConditionalDeleteTarget(const Context& ctx,
                                                            const std::string& type,
                                                            std::string_view query);
 
-// Applies the JSON Patch `patch` to the current version of type/id and writes the result as
-// its next version (UpdateInTransaction). kNotFound / kDeleted when there is no current
-// version, kPreconditionFailed for If-Match, kInvalid when the patch fails or changes the
-// resourceType or id. Does not commit.
+// Applies `patch` (a JSON Patch array or a FHIRPath Patch Parameters resource) to the current
+// version of type/id and writes the result as its next version (UpdateInTransaction). kNotFound /
+// kDeleted when there is no current version, kPreconditionFailed for If-Match, kInvalid when the
+// patch fails or changes the resourceType or id. Does not commit.
 Result<EntryResult> PatchInTransaction(const Context& ctx, storage::Transaction& txn,
                                        const std::string& type, const std::string& id,
                                        const json::Value& patch, const Preconditions& pre);

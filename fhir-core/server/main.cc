@@ -1,11 +1,13 @@
 // hestia: the server executable and its subcommands.
 //   hestia serve [options]          the FHIR server (see `hestia serve --help`)
+//   hestia import PATH...           bulk load Bundles and NDJSON (hestia import --help)
 //   hestia db start|stop|status     a PostgreSQL cluster for operators and tests
 //   hestia fhirpath EXPR FILE       evaluate a FHIRPath expression over a resource
 //   hestia version
 #include <cstdio>
 #include <string>
 
+#include "import_command.h"
 #include "serve_command.h"
 #ifdef HESTIA_HAVE_DB_COMMAND
 #include "db_command.h"
@@ -21,6 +23,7 @@ void Usage() {
                "Usage: hestia <command> [options]\n\n"
                "Commands:\n"
                "  serve      start the FHIR R4 server (hestia serve --help)\n"
+               "  import     bulk load Bundles and NDJSON files (hestia import --help)\n"
 #ifdef HESTIA_HAVE_DB_COMMAND
                "  db         start, stop or inspect a PostgreSQL cluster (hestia db --help)\n"
 #endif
@@ -39,6 +42,7 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   if (command == "serve") return hestia::server::RunServeCommand(argc - 2, argv + 2);
+  if (command == "import") return hestia::server::RunImportCommand(argc - 2, argv + 2);
 #ifdef HESTIA_HAVE_DB_COMMAND
   if (command == "db") return hestia::server::RunDbCommand(argc - 2, argv + 2);
 #endif

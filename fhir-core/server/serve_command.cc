@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <memory>
 
@@ -79,39 +80,56 @@ int RunServeCommand(int argc, char** argv) {
   HESTIA_INT_OPTION(max_count, "search.max_count", 1, 100000);
   HESTIA_INT_OPTION(bundle_max_entries, "bundle.max_entries", 1, 10000000);
 
+  // Start-up runs three independent jobs at once, so that a restart after a crash is ready
+  // in the time of the slowest one rather than the sum: the type registry here (cached beside
+  // the package after the first parse), the search parameters and the database (start-up,
+  // crash recovery, migrations) on their own threads.
   const std::string definitions = config.Get("fhir.definitions");
+  auto params_job =
+      std::async(std::launch::async, search::ParameterRegistry::LoadFromPackage, definitions);
+
+  struct Database {
+    std::unique_ptr<storage::EmbeddedCluster> cluster;
+    std::unique_ptr<storage::Store> store;
+  };
+  storage::StoreOptions store_options;
+  store_options.url = config.Get("database.url");
+  store_options.pool_size = static_cast<int>(pool_size);
+  store_options.statement_timeout_ms = static_cast<int>(statement_timeout);
+  store_options.acquire_timeout_ms = static_cast<int>(acquire_timeout);
+  store_options.startup_timeout_ms = static_cast<int>(startup_timeout);
+  const std::string data_dir = std::filesystem::absolute(config.Get("database.data_dir"));
+  auto database_job =
+      std::async(std::launch::async, [&store_options, &data_dir]() -> Result<Database> {
+        Database db;
+        if (store_options.url.empty()) {
+          storage::ClusterOptions cluster_options;
+          cluster_options.data_dir = data_dir;
+          HESTIA_ASSIGN_OR_RETURN(db.cluster, storage::EmbeddedCluster::Start(cluster_options));
+          // The cluster's monitor thread, not this one, forks and supervises postgres, so this
+          // thread may end.
+          db.cluster->Supervise();
+          store_options.url = db.cluster->ConnectionString();
+        }
+        HESTIA_ASSIGN_OR_RETURN(db.store, storage::Store::Open(store_options));
+        return db;
+      });
+
   auto types = resources::TypeRegistry::LoadFromPackage(definitions);
+  auto params = params_job.get();
+  auto database = database_job.get();
   if (!types.ok()) {
     return Fail(InternalError(types.status().message() +
                               " (run scripts/setup.sh to fetch the definitions package)"));
   }
-  auto params = search::ParameterRegistry::LoadFromPackage(definitions);
   if (!params.ok()) return Fail(params.status());
   log::Info("definitions loaded",
             {{"resource_types", static_cast<long>((*types)->ResourceTypes().size())},
              {"search_parameters", static_cast<long>((*params)->size())},
              {"package", definitions}});
-
-  std::unique_ptr<storage::EmbeddedCluster> cluster;
-  std::string database_url = config.Get("database.url");
-  if (database_url.empty()) {
-    storage::ClusterOptions cluster_options;
-    cluster_options.data_dir = std::filesystem::absolute(config.Get("database.data_dir"));
-    auto started = storage::EmbeddedCluster::Start(cluster_options);
-    if (!started.ok()) return Fail(started.status());
-    cluster = std::move(started).value();
-    cluster->Supervise();
-    database_url = cluster->ConnectionString();
-  }
-
-  storage::StoreOptions store_options;
-  store_options.url = database_url;
-  store_options.pool_size = static_cast<int>(pool_size);
-  store_options.statement_timeout_ms = static_cast<int>(statement_timeout);
-  store_options.acquire_timeout_ms = static_cast<int>(acquire_timeout);
-  store_options.startup_timeout_ms = static_cast<int>(startup_timeout);
-  auto store = storage::Store::Open(store_options);
-  if (!store.ok()) return Fail(store.status());
+  if (!database.ok()) return Fail(database.status());
+  std::unique_ptr<storage::EmbeddedCluster> cluster = std::move(database->cluster);
+  auto store = std::move(database->store);
 
   interactions::ServiceOptions service_options;
   service_options.json_limits.max_bytes = static_cast<std::size_t>(max_request);
@@ -121,7 +139,7 @@ int RunServeCommand(int argc, char** argv) {
   service_options.max_count = static_cast<int>(max_count);
   service_options.bundle_max_entries = static_cast<std::size_t>(bundle_max_entries);
   std::shared_ptr<interactions::Service> service =
-      interactions::MakeFhirService(*types, *params, store->get(), service_options);
+      interactions::MakeFhirService(*types, *params, store.get(), service_options);
 
   rest::HttpOptions http;
   http.host = config.Get("server.host");
@@ -138,7 +156,7 @@ int RunServeCommand(int argc, char** argv) {
     const std::string base = http.public_base_url.empty()
                                  ? "http://localhost:" + std::to_string(port) + http.base_path
                                  : http.public_base_url;
-    if (Status s = LoadDemoData(config.Get("demo.file"), **store, *service, base); !s.ok()) {
+    if (Status s = LoadDemoData(config.Get("demo.file"), *store, *service, base); !s.ok()) {
       return Fail(s);
     }
   }
@@ -158,7 +176,7 @@ int RunServeCommand(int argc, char** argv) {
   (*server)->Shutdown();
   server->reset();
   service.reset();
-  store->reset();
+  store.reset();
   if (cluster) {
     if (Status s = cluster->Stop(storage::EmbeddedCluster::StopMode::kFast); !s.ok()) {
       log::Warn("embedded PostgreSQL did not stop cleanly", {{"error", s.ToString()}});

@@ -36,6 +36,8 @@ constexpr milliseconds kFirstBackoff{500};
 constexpr milliseconds kMaxBackoff{30000};
 // A postmaster that ran this long before dying starts the backoff afresh.
 constexpr seconds kHealthyUptime{60};
+// How long Start() waits for a live postmaster on its data folder to begin shutting down.
+constexpr milliseconds kOrphanGrace{2000};
 
 struct StopStep {
   int signal;
@@ -289,7 +291,21 @@ EmbeddedCluster::~EmbeddedCluster() {
 Result<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::Start(const ClusterOptions& options) {
   HESTIA_RETURN_IF_ERROR(CheckChildReaping());
   HESTIA_ASSIGN_OR_RETURN(ClusterLayout layout, PrepareCluster(options));
-  if (auto running = FindRunningPostmaster(layout.pgdata)) {
+  // A server that was SIGKILLed leaves its postmaster to a fast shutdown (parent-death
+  // signal), which lets go of the data folder within moments: wait for that rather than refuse.
+  // The orphan may not have marked itself "stopping" yet when we look (it first has to be
+  // scheduled), so any live postmaster gets a short grace period; one that is stopping gets
+  // until the start deadline. A cluster really served by `hestia db start` costs the grace
+  // period before the error.
+  const auto deadline = Clock::now() + milliseconds(options.start_timeout_ms);
+  const auto grace = Clock::now() + kOrphanGrace;
+  auto running = FindRunningPostmaster(layout.pgdata);
+  while (running && Clock::now() < deadline &&
+         (running->status == "stopping" || Clock::now() < grace)) {
+    std::this_thread::sleep_for(milliseconds(20));
+    running = FindRunningPostmaster(layout.pgdata);
+  }
+  if (running) {
     return UnavailableError("the cluster in " + layout.data_dir +
                             " is already served by postmaster pid " + std::to_string(running->pid) +
                             " (started by `hestia db start`?); stop it with `hestia db "

@@ -132,6 +132,14 @@ Status StatusFromException(const std::exception& e, bool* connection_broken) {
   }
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e); sql != nullptr) {
     const std::string state = sql->sqlstate();
+    // The server sends a SQLSTATE with every error it reports; an error without one was made
+    // by libpq itself — "server closed the connection unexpectedly" when postgres went away
+    // in the middle of a statement (libpqxx 6.4 raises it as a plain sql_error). The
+    // transaction is gone with the connection: unavailable, never a 500.
+    if (state.empty()) {
+      *connection_broken = true;
+      return UnavailableError(std::string("database connection lost: ") + e.what());
+    }
     if (state == "57014") return {StatusCode::kTimeout, "database statement timed out"};
     // 57P01..57P03 admin shutdown / crash shutdown / cannot connect now; 08xxx connection.
     if (state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0) {

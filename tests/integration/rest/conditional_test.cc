@@ -111,6 +111,7 @@ TEST(ConditionalTest, SearchTypeWithFoundationParameters) {
   EXPECT_EQ(Total(c, "/fhir/Practitioner?identifier=urn:s1|" + value), 1);
   EXPECT_EQ(Total(c, "/fhir/Practitioner?identifier=urn:s1|" + value + ",urn:s2|" + value), 2);
   EXPECT_EQ(Total(c, "/fhir/Practitioner?identifier=|" + value), 0);
+  EXPECT_EQ(Total(c, "/fhir/Practitioner?identifier=urn:s2|"), 1);  // system only
   EXPECT_EQ(Total(c, "/fhir/Practitioner?identifier=" + value + "&_lastUpdated=gt2000-01-01"), 3);
   EXPECT_EQ(Total(c, "/fhir/Practitioner?identifier=" + value + "&_lastUpdated=lt2000-01-01"), 0);
 

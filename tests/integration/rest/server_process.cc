@@ -131,6 +131,19 @@ int ServerProcess::Stop() {
   return -1;
 }
 
+bool ServerProcess::Kill() {
+  if (stdout_fd_ >= 0) {
+    close(stdout_fd_);
+    stdout_fd_ = -1;
+  }
+  if (pid_ <= 0) return false;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return true;
+}
+
 std::string ServerProcess::LogTail(std::size_t bytes) const {
   std::ifstream in(log_path_);
   std::stringstream ss;

@@ -41,6 +41,10 @@ class ServerProcess {
   // SIGTERM and wait; returns the exit status (or -1).
   int Stop();
 
+  // SIGKILL and reap, as a crash would end it (no shutdown code runs). Returns false when the
+  // process had already been stopped.
+  bool Kill();
+
  private:
   pid_t pid_ = -1;
   int stdout_fd_ = -1;

@@ -59,6 +59,12 @@ TEST_F(TypeRegistryTest, ChildElementResolvesChoicesDataTypesAndContentReference
   ASSERT_NE(registry_->ChildElement("Observation", "valueString", &choice), nullptr);
   EXPECT_EQ(choice, "string");
   EXPECT_EQ(registry_->ChildElement("Observation", "valueHumanName", &choice), nullptr);
+  const ElementInfo* multiple = registry_->ChildElement("Patient", "multipleBirthInteger", &choice);
+  ASSERT_NE(multiple, nullptr);
+  EXPECT_EQ(multiple->path, "Patient.multipleBirth[x]");
+  EXPECT_EQ(choice, "integer");
+  ASSERT_NE(registry_->ChildElement("Patient", "deceasedDateTime", &choice), nullptr);
+  EXPECT_EQ(choice, "dateTime");
 
   const ElementInfo* given = registry_->ChildElement("Patient.name", "given");
   ASSERT_NE(given, nullptr);

@@ -109,6 +109,17 @@ TEST_F(CriteriaTest, ValuesAreBoundNeverSpliced) {
   EXPECT_EQ(bound, 3);
 }
 
+TEST_F(CriteriaTest, SystemOnlyTokenBindsExactlyItsParameters) {
+  auto c = Parse({{"identifier", "http://x|"}});
+  ASSERT_TRUE(c.ok());
+  SqlFilter f = BuildFilter(*c);
+  // $1 is the resource type; the only other parameter is the system.
+  ASSERT_EQ(f.params.size(), 2u);
+  EXPECT_EQ(f.params[1], "http://x");
+  EXPECT_NE(f.where.find("t.system = $2"), std::string::npos) << f.where;
+  EXPECT_EQ(f.where.find("$3"), std::string::npos) << f.where;
+}
+
 TEST_F(CriteriaTest, ExtractsIdentifiers) {
   json::Document doc;
   ASSERT_TRUE(json::Parse(R"({"resourceType":"Patient","identifier":[{"system":"s","value":"v"},
