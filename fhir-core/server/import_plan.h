@@ -6,10 +6,11 @@
 // refer to — every batch or collection Bundle, NDJSON file or single resource that contains no
 // Patient and no reference into a patient compartment (`Patient/…`, `Patient?…`), and any file
 // named hospitalInformation* or practitionerInformation* (Synthea's shared-resource bundles).
-// Phase 1 runs one file at a time in path order; phase 2 (everything else, e.g. patient
-// transaction Bundles) runs on all workers in parallel after phase 1 has finished.
-// Thread-safety: ScanFile and BuildRequests are pure functions of their inputs and may run
-// concurrently for different files.
+// Phase 1 runs one file at a time in path order (a batch Bundle's entries are split into one
+// sub-batch per worker, posted concurrently: batch entries are independent); phase 2 (everything
+// else, e.g. patient transaction Bundles) runs on all workers in parallel after phase 1 has
+// finished. Thread-safety: ScanFile and BuildRequests are pure functions of their inputs and may
+// run concurrently for different files.
 #pragma once
 
 #include <cstddef>
