@@ -5,24 +5,10 @@
 #include <charconv>
 
 #include "hestia/base/json.h"
+#include "hestia/base/uri.h"
 
 namespace hestia::search {
 namespace {
-
-std::vector<std::string> SplitUnescaped(std::string_view s, char sep) {
-  // FHIR escapes ',', '|' and '$' with '\' inside values.
-  std::vector<std::string> out(1);
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size()) {
-      out.back().push_back(s[++i]);
-    } else if (s[i] == sep) {
-      out.emplace_back();
-    } else {
-      out.back().push_back(s[i]);
-    }
-  }
-  return out;
-}
 
 // Splits at the first unescaped '|' into system and code; keeps escapes of ',' already removed.
 TokenValue ParseToken(std::string_view v) {
@@ -75,32 +61,6 @@ bool IsResultParameter(std::string_view name) {
 Status Unsupported(std::string_view name, std::string_view why) {
   return {StatusCode::kInvalid, "search parameter '" + std::string(name) + "' " + std::string(why),
           std::string(name)};
-}
-
-std::string PercentDecode(std::string_view s, bool* ok) {
-  std::string out;
-  *ok = true;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%') {
-      int v = 0;
-      if (i + 2 >= s.size()) {
-        *ok = false;
-        return out;
-      }
-      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-      if (ec != std::errc() || p != s.data() + i + 3) {
-        *ok = false;
-        return out;
-      }
-      out.push_back(static_cast<char>(v));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -219,18 +179,7 @@ Result<Criteria> ParseCriteria(std::string_view resource_type,
 Result<Criteria> ParseConditionalCriteria(std::string_view resource_type, std::string_view query,
                                           const ParameterRegistry& registry) {
   if (!query.empty() && query.front() == '?') query.remove_prefix(1);
-  std::vector<std::pair<std::string, std::string>> pairs;
-  for (auto& part : SplitUnescaped(query, '&')) {
-    if (part.empty()) continue;
-    const auto eq = part.find('=');
-    bool ok_name = true;
-    bool ok_value = true;
-    std::string name = PercentDecode(part.substr(0, eq), &ok_name);
-    std::string value =
-        eq == std::string::npos ? std::string() : PercentDecode(part.substr(eq + 1), &ok_value);
-    if (!ok_name || !ok_value) return InvalidError("malformed percent-encoding in '" + part + "'");
-    pairs.emplace_back(std::move(name), std::move(value));
-  }
+  HESTIA_ASSIGN_OR_RETURN(auto pairs, ParseQuery(query));
   HESTIA_ASSIGN_OR_RETURN(Criteria c, ParseCriteria(resource_type, pairs, registry, false));
   if (!c.HasFilters()) {
     return InvalidError("a conditional interaction needs at least one search parameter");

@@ -9,35 +9,11 @@
 #include "hestia/base/id.h"
 #include "hestia/base/operation_outcome.h"
 #include "hestia/base/time.h"
+#include "hestia/base/uri.h"
 #include "hestia/search/criteria.h"
 
 namespace hestia::interactions {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// %XX decoding of one URL path segment; '+' stays '+'.
-Result<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    const int hi = i + 2 < s.size() ? HexValue(s[i + 1]) : -1;
-    const int lo = i + 2 < s.size() ? HexValue(s[i + 2]) : -1;
-    if (hi < 0 || lo < 0)
-      return InvalidError("malformed percent-encoding in '" + std::string(s) + "'");
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
 
 // RFC 4648 base64 (the FHIR base64Binary type); whitespace is ignored.
 Result<std::string> DecodeBase64(std::string_view in) {
@@ -196,16 +172,9 @@ Result<BundleEntry> ParseEntry(const Context& ctx, const Request& req, const jso
   const auto q = url.find('?');
   const std::string_view path = url.substr(0, q);
   if (q != std::string_view::npos) e.raw_query = std::string(url.substr(q + 1));
-  std::string_view rest = path;
-  while (!rest.empty()) {
-    const auto slash = rest.find('/');
-    HESTIA_ASSIGN_OR_RETURN(std::string segment, PercentDecode(rest.substr(0, slash)));
-    if (segment.empty())
-      return InvalidError("request.url has an empty path segment", "request.url");
-    e.path.push_back(std::move(segment));
-    if (slash == std::string_view::npos) break;
-    rest.remove_prefix(slash + 1);
-  }
+  auto segments = SplitPath("/" + std::string(path));
+  if (!segments.ok()) return InvalidError(segments.status().message(), "request.url");
+  e.path = std::move(segments).value();
   if (e.path.empty()) {
     return InvalidError("request.url must name a resource type", "request.url");
   }
@@ -421,22 +390,9 @@ Response RunGetEntry(const Context& ctx, const Request& req, const BundleEntry& 
   sub.method = "GET";
   sub.path = entry.path;
   sub.raw_query = entry.raw_query;
-  std::string_view rest = entry.raw_query;
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const std::string_view part = rest.substr(0, amp);
-    if (!part.empty()) {
-      const auto eq = part.find('=');
-      auto name = PercentDecode(part.substr(0, eq));
-      auto value = eq == std::string_view::npos ? Result<std::string>(std::string())
-                                                : PercentDecode(part.substr(eq + 1));
-      if (!name.ok()) return ErrorResponse(name.status());
-      if (!value.ok()) return ErrorResponse(value.status());
-      sub.query.emplace_back(std::move(name).value(), std::move(value).value());
-    }
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
+  auto query = ParseQuery(entry.raw_query);
+  if (!query.ok()) return ErrorResponse(query.status());
+  sub.query = std::move(query).value();
   if (entry.pre.if_none_match) sub.headers.Add("If-None-Match", *entry.pre.if_none_match);
   if (entry.if_modified_since) sub.headers.Add("If-Modified-Since", *entry.if_modified_since);
   sub.base_url = req.base_url;

@@ -9,8 +9,8 @@
 #include "hestia/base/json.h"
 #include "hestia/base/log.h"
 #include "hestia/base/operation_outcome.h"
+#include "hestia/base/uri.h"
 #include "negotiation.h"
-#include "uri.h"
 
 namespace hestia::rest {
 namespace {

@@ -3,8 +3,8 @@
 // FHIR R4: http://hl7.org/fhir/R4/http.html#mime-type
 #include <gtest/gtest.h>
 
+#include "hestia/base/uri.h"
 #include "negotiation.h"
-#include "uri.h"
 #include "wire.h"
 
 namespace hestia::rest {

@@ -1,10 +1,10 @@
-// Request-target decoding for the HTTP layer: percent-decoding, FHIR path segments, queries.
+// URL decoding: percent-decoding, FHIR path segments, query strings.
 //
-// Owns: turning the raw request-target bytes into the decoded path segments and query
-// parameters of an interactions::Request, and rejecting targets that try to smuggle a '/'
-// or a dot-segment through percent-encoding. Pistache-free so that tests and fuzzers can
-// call it directly.
-// Used by: dispatcher.cc. Thread-safety: stateless functions.
+// Owns: turning raw URL text into decoded path segments and query parameters, and rejecting
+// targets that try to smuggle a '/' or a dot-segment through percent-encoding. One decoder
+// for every URL the server reads: HTTP request targets (rest/dispatcher.cc), Bundle
+// entry request.url (interactions/bundle_entries.cc) and conditional URLs (search/criteria.cc).
+// Thread-safety: stateless functions.
 #pragma once
 
 #include <optional>
@@ -15,7 +15,7 @@
 
 #include "hestia/base/status.h"
 
-namespace hestia::rest {
+namespace hestia {
 
 // Decodes %XX escapes (and '+' as space when `plus_as_space`, for form encoding). Returns
 // nullopt for a malformed escape ("%4", "%zz") or a decoded control character (< 0x20 or
@@ -31,4 +31,4 @@ Result<std::vector<std::string>> SplitPath(std::string_view path);
 // "c" has an empty value). Empty pieces are skipped. Fails with kInvalid on a bad escape.
 Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view raw);
 
-}  // namespace hestia::rest
+}  // namespace hestia

@@ -1,7 +1,7 @@
-// Request-target decoding. See uri.h.
-#include "uri.h"
+// URL decoding. See hestia/base/uri.h.
+#include "hestia/base/uri.h"
 
-namespace hestia::rest {
+namespace hestia {
 namespace {
 
 int HexValue(char c) {
@@ -83,4 +83,4 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_
   return out;
 }
 
-}  // namespace hestia::rest
+}  // namespace hestia
