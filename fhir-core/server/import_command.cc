@@ -30,15 +30,11 @@
 #include "hestia/base/json.h"
 #include "hestia/base/log.h"
 #include "hestia/base/time.h"
-#include "hestia/interactions/fhir_service.h"
-#include "hestia/resources/type_registry.h"
-#include "hestia/search/parameter_registry.h"
-#include "hestia/storage/embedded_cluster.h"
-#include "hestia/storage/store.h"
 #include "import_plan.h"
 #include "import_progress.h"
 #include "import_state.h"
 #include "options.h"
+#include "runtime.h"
 
 namespace hestia::server {
 namespace {
@@ -323,51 +319,21 @@ int RunImportCommand(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  auto pool_size = config.GetInt("database.pool_size", 1, 1000);
-  auto statement_timeout = config.GetInt("database.statement_timeout_ms", 0, 86400000);
-  auto startup_timeout = config.GetInt("database.startup_timeout_ms", 0, 600000);
   auto bundle_max_entries = config.GetInt("bundle.max_entries", 1, 10000000);
-  auto max_request = config.GetInt("server.max_request_bytes", 1024, 1L << 31);
-  for (const auto* r :
-       {&pool_size, &statement_timeout, &startup_timeout, &bundle_max_entries, &max_request}) {
-    if (!r->ok()) return Usage(r->status().message());
-  }
+  if (!bundle_max_entries.ok()) return Usage(bundle_max_entries.status().message());
 
-  const std::string definitions = config.Get("fhir.definitions");
-  auto types = resources::TypeRegistry::LoadFromPackage(definitions);
-  if (!types.ok()) return Fail(types.status());
-  auto params = search::ParameterRegistry::LoadFromPackage(definitions);
-  if (!params.ok()) return Fail(params.status());
-
-  std::unique_ptr<storage::EmbeddedCluster> cluster;
-  std::string database_url = config.Get("database.url");
-  std::string state_file = args.state_file;
-  if (database_url.empty()) {
-    storage::ClusterOptions cluster_options;
-    cluster_options.data_dir = fs::absolute(config.Get("database.data_dir"));
-    auto started = storage::EmbeddedCluster::Start(cluster_options);
-    if (!started.ok()) return Fail(started.status());
-    cluster = std::move(started).value();
-    database_url = cluster->ConnectionString();
-    if (state_file.empty()) state_file = cluster_options.data_dir + "/.hestia-import-state";
-  }
-  if (state_file.empty()) state_file = ".hestia-import-state";
-
-  storage::StoreOptions store_options;
-  store_options.url = database_url;
-  store_options.pool_size = static_cast<int>(std::max<long>(*pool_size, args.workers + 2));
-  store_options.statement_timeout_ms = static_cast<int>(*statement_timeout);
-  store_options.startup_timeout_ms = static_cast<int>(*startup_timeout);
-  auto store = storage::Store::Open(store_options);
-  if (!store.ok()) return Fail(store.status());
-  interactions::ServiceOptions service_options;
+  RuntimeMinimums minimums;
+  minimums.pool_size = args.workers + 2;
   // Files may be larger than a request the server would accept.
-  service_options.json_limits.max_bytes =
-      static_cast<std::size_t>(std::max(*max_request, kMinImportRequestBytes));
-  service_options.bundle_max_entries =
-      std::max<std::size_t>(static_cast<std::size_t>(*bundle_max_entries), 1000000);
-  std::unique_ptr<interactions::Service> service =
-      interactions::MakeFhirService(*types, *params, store->get(), service_options);
+  minimums.json_max_bytes = static_cast<std::size_t>(kMinImportRequestBytes);
+  minimums.bundle_max_entries = 1000000;
+  auto runtime = OpenRuntime(config, minimums, /*supervise=*/false);
+  if (!runtime.ok()) return Fail(runtime.status());
+  std::string state_file = args.state_file;
+  if (state_file.empty()) {
+    state_file = runtime->cluster ? runtime->data_dir + "/.hestia-import-state"
+                                  : std::string(".hestia-import-state");
+  }
 
   ImportState state;
   if (Status s = state.Open(state_file); !s.ok()) return Fail(s);
@@ -397,7 +363,7 @@ int RunImportCommand(int argc, char** argv) {
 
   ImportProgress progress(args.progress, total);
   Loader loader;
-  loader.service = service.get();
+  loader.service = runtime->service.get();
   const std::string public_base = config.Get("server.public_base_url");
   loader.base_url = public_base.empty() ? "http://localhost:" + config.Get("server.port") +
                                               config.Get("server.base_path")
@@ -454,13 +420,7 @@ int RunImportCommand(int argc, char** argv) {
     for (const auto& f : summary.failures) std::printf("  %s\n", f.c_str());
   }
   std::fflush(stdout);
-  service.reset();
-  store->reset();
-  if (cluster) {
-    if (Status s = cluster->Stop(storage::EmbeddedCluster::StopMode::kFast); !s.ok()) {
-      log::Warn("embedded PostgreSQL did not stop cleanly", {{"error", s.ToString()}});
-    }
-  }
+  runtime->Close();
   return summary.files_failed > 0 || interrupted ? 1 : 0;
 }
 

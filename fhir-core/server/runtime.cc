@@ -1,0 +1,103 @@
+// Opening and closing the server's core objects. See runtime.h.
+#include "runtime.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <future>
+
+#include "hestia/base/log.h"
+#include "hestia/interactions/fhir_service.h"
+
+namespace hestia::server {
+
+void Runtime::Close() {
+  service.reset();
+  store.reset();
+  if (cluster) {
+    if (Status s = cluster->Stop(storage::EmbeddedCluster::StopMode::kFast); !s.ok()) {
+      log::Warn("embedded PostgreSQL did not stop cleanly", {{"error", s.ToString()}});
+    }
+    cluster.reset();
+  }
+}
+
+Result<Runtime> OpenRuntime(const Config& config, const RuntimeMinimums& minimums, bool supervise) {
+  HESTIA_ASSIGN_OR_RETURN(const long pool_size, config.GetInt("database.pool_size", 1, 1000));
+  HESTIA_ASSIGN_OR_RETURN(const long statement_timeout,
+                          config.GetInt("database.statement_timeout_ms", 0, 86400000));
+  HESTIA_ASSIGN_OR_RETURN(const long acquire_timeout,
+                          config.GetInt("database.acquire_timeout_ms", 1, 600000));
+  HESTIA_ASSIGN_OR_RETURN(const long startup_timeout,
+                          config.GetInt("database.startup_timeout_ms", 0, 600000));
+  HESTIA_ASSIGN_OR_RETURN(const long max_request,
+                          config.GetInt("server.max_request_bytes", 1024, 1L << 31));
+  HESTIA_ASSIGN_OR_RETURN(const long json_depth, config.GetInt("json.max_depth", 2, 10000));
+  HESTIA_ASSIGN_OR_RETURN(const long json_number, config.GetInt("json.max_number_length", 8, 4096));
+  HESTIA_ASSIGN_OR_RETURN(const long default_count,
+                          config.GetInt("search.default_count", 1, 100000));
+  HESTIA_ASSIGN_OR_RETURN(const long max_count, config.GetInt("search.max_count", 1, 100000));
+  HESTIA_ASSIGN_OR_RETURN(const long bundle_max_entries,
+                          config.GetInt("bundle.max_entries", 1, 10000000));
+
+  Runtime rt;
+  rt.data_dir = std::filesystem::absolute(config.Get("database.data_dir"));
+  const std::string definitions = config.Get("fhir.definitions");
+  auto params_job =
+      std::async(std::launch::async, search::ParameterRegistry::LoadFromPackage, definitions);
+
+  storage::StoreOptions store_options;
+  store_options.url = config.Get("database.url");
+  store_options.pool_size = static_cast<int>(std::max<long>(pool_size, minimums.pool_size));
+  store_options.statement_timeout_ms = static_cast<int>(statement_timeout);
+  store_options.acquire_timeout_ms = static_cast<int>(acquire_timeout);
+  store_options.startup_timeout_ms = static_cast<int>(startup_timeout);
+  struct Database {
+    std::unique_ptr<storage::EmbeddedCluster> cluster;
+    std::unique_ptr<storage::Store> store;
+  };
+  auto database_job = std::async(std::launch::async, [&]() -> Result<Database> {
+    Database db;
+    if (store_options.url.empty()) {
+      storage::ClusterOptions cluster_options;
+      cluster_options.data_dir = rt.data_dir;
+      HESTIA_ASSIGN_OR_RETURN(db.cluster, storage::EmbeddedCluster::Start(cluster_options));
+      // The cluster's monitor thread, not this one, forks and supervises postgres.
+      if (supervise) db.cluster->Supervise();
+      store_options.url = db.cluster->ConnectionString();
+    }
+    HESTIA_ASSIGN_OR_RETURN(db.store, storage::Store::Open(store_options));
+    return db;
+  });
+
+  auto types = resources::TypeRegistry::LoadFromPackage(definitions);
+  auto params = params_job.get();
+  auto database = database_job.get();
+  if (!types.ok()) {
+    return InternalError(types.status().message() +
+                         " (run scripts/setup.sh to fetch the definitions package)");
+  }
+  if (!params.ok()) return params.status();
+  log::Info("definitions loaded",
+            {{"resource_types", static_cast<long>((*types)->ResourceTypes().size())},
+             {"search_parameters", static_cast<long>((*params)->size())},
+             {"package", definitions}});
+  if (!database.ok()) return database.status();
+  rt.types = std::move(types).value();
+  rt.params = std::move(params).value();
+  rt.cluster = std::move(database->cluster);
+  rt.store = std::move(database->store);
+
+  interactions::ServiceOptions service_options;
+  service_options.json_limits.max_bytes =
+      std::max(static_cast<std::size_t>(max_request), minimums.json_max_bytes);
+  service_options.json_limits.max_depth = static_cast<int>(json_depth);
+  service_options.json_limits.max_number_length = static_cast<std::size_t>(json_number);
+  service_options.default_count = static_cast<int>(default_count);
+  service_options.max_count = static_cast<int>(max_count);
+  service_options.bundle_max_entries =
+      std::max(static_cast<std::size_t>(bundle_max_entries), minimums.bundle_max_entries);
+  rt.service = interactions::MakeFhirService(rt.types, rt.params, rt.store.get(), service_options);
+  return rt;
+}
+
+}  // namespace hestia::server
