@@ -19,7 +19,8 @@ json::Value Code(std::string_view name, std::string_view value, json::Allocator&
 
 std::string BuildCapabilityStatement(const resources::TypeRegistry& types,
                                      const search::ParameterRegistry& params,
-                                     const std::string& software_version) {
+                                     const std::string& software_version,
+                                     const std::vector<OperationEntry>& operations) {
   json::Document doc(rapidjson::kObjectType);
   auto& a = doc.GetAllocator();
   doc.AddMember("resourceType", "CapabilityStatement", a);
@@ -60,24 +61,52 @@ std::string BuildCapabilityStatement(const resources::TypeRegistry& types,
     r.AddMember("conditionalUpdate", true, a);
     r.AddMember("conditionalDelete", "single", a);
     json::Value search_params(rapidjson::kArrayType);
-    for (const char* code : {"_id", "_lastUpdated", "identifier"}) {
-      const search::SearchParameterDef* def = params.Find(type, code);
-      if (def == nullptr) continue;
+    for (const search::SearchParameterDef* def : params.ForType(type)) {
+      if (!params.IsSupported(*def, type)) continue;
       json::Value p(rapidjson::kObjectType);
-      p.AddMember("name", Str(code, a), a);
+      p.AddMember("name", Str(def->code, a), a);
       p.AddMember("definition", Str(def->url, a), a);
       p.AddMember("type", Str(def->type, a), a);
       search_params.PushBack(p, a);
     }
+    json::Value includes(rapidjson::kArrayType);
+    json::Value revincludes(rapidjson::kArrayType);
+    includes.PushBack("*", a);
+    revincludes.PushBack("*", a);
+    for (const search::SearchParameterDef* def : params.ForType(type)) {
+      if (def->type == "reference" && params.IsSupported(*def, type)) {
+        includes.PushBack(Str(type + ":" + def->code, a), a);
+      }
+    }
+    r.AddMember("searchInclude", includes, a);
+    r.AddMember("searchRevInclude", revincludes, a);
     r.AddMember("searchParam", search_params, a);
+    json::Value type_operations(rapidjson::kArrayType);
+    for (const OperationEntry& op : operations) {
+      if (op.type != type) continue;
+      json::Value o(rapidjson::kObjectType);
+      o.AddMember("name", Str(op.name, a), a);
+      o.AddMember("definition", Str(op.definition, a), a);
+      type_operations.PushBack(o, a);
+    }
+    if (!type_operations.Empty()) r.AddMember("operation", type_operations, a);
     resources.PushBack(r, a);
   }
   rest.AddMember("resource", resources, a);
   json::Value system(rapidjson::kArrayType);
-  for (const char* i : {"transaction", "batch", "history-system"}) {
+  for (const char* i : {"transaction", "batch", "search-system", "history-system"}) {
     system.PushBack(Code("code", i, a), a);
   }
   rest.AddMember("interaction", system, a);
+  json::Value system_operations(rapidjson::kArrayType);
+  for (const OperationEntry& op : operations) {
+    if (!op.type.empty()) continue;
+    json::Value o(rapidjson::kObjectType);
+    o.AddMember("name", Str(op.name, a), a);
+    o.AddMember("definition", Str(op.definition, a), a);
+    system_operations.PushBack(o, a);
+  }
+  if (!system_operations.Empty()) rest.AddMember("operation", system_operations, a);
   json::Value rest_list(rapidjson::kArrayType);
   rest_list.PushBack(rest, a);
   doc.AddMember("rest", rest_list, a);

@@ -43,6 +43,10 @@ TypeInfo ToTypeInfo(const json::Value& sd) {
     const std::string_view max = json::StringMember(e, "max");
     info.is_array = max == "*" || (!max.empty() && max != "0" && max != "1");
     info.content_reference = std::string(json::StringMember(e, "contentReference"));
+    if (const json::Value* summary = json::Member(e, "isSummary");
+        summary != nullptr && summary->IsBool()) {
+      info.is_summary = summary->GetBool();
+    }
     if (const json::Value* types = json::Member(e, "type"); types != nullptr && types->IsArray()) {
       for (const auto& ty : types->GetArray()) {
         const std::string_view code = json::StringMember(ty, "code");
@@ -105,7 +109,7 @@ Result<std::vector<TypeInfo>> LoadTypes(const std::string& path) {
 // pay it again. The cache is keyed by the sources' sizes and modification times and by its own
 // format version; anything unexpected in it means "no cache" and the sources are parsed.
 constexpr const char* kCacheFile = ".hestia-type-registry.cache";
-constexpr const char* kCacheFormat = "hestia-type-registry 1";
+constexpr const char* kCacheFormat = "hestia-type-registry 2";
 
 std::string SourcesKey(const std::vector<std::string>& paths) {
   std::string key = kCacheFormat;
@@ -147,7 +151,7 @@ std::optional<std::vector<TypeInfo>> ReadCache(const std::string& path, const st
       t.base = f[3];
       t.is_abstract = f[4] == "1";
       types.push_back(std::move(t));
-    } else if (f.size() >= 7 && f[0] == "E" && !types.empty()) {
+    } else if (f.size() >= 8 && f[0] == "E" && !types.empty()) {
       ElementInfo e;
       e.path = f[1];
       e.name = f[2];
@@ -155,7 +159,8 @@ std::optional<std::vector<TypeInfo>> ReadCache(const std::string& path, const st
       e.is_array = f[4] == "1";
       e.is_choice = f[5] == "1";
       e.content_reference = f[6];
-      for (std::size_t i = 7; i < f.size(); ++i) e.types.emplace_back(f[i]);
+      e.is_summary = f[7] == "1";
+      for (std::size_t i = 8; i < f.size(); ++i) e.types.emplace_back(f[i]);
       types.back().elements.push_back(std::move(e));
     } else {
       return std::nullopt;
@@ -181,7 +186,7 @@ void WriteCache(const std::string& path, const std::string& key,
       if (!clean(e.path) || !clean(e.name) || !clean(e.content_reference)) return;
       out += "E\t" + e.path + "\t" + e.name + "\t" + std::to_string(e.min) + "\t" +
              (e.is_array ? "1" : "0") + "\t" + (e.is_choice ? "1" : "0") + "\t" +
-             e.content_reference;
+             e.content_reference + "\t" + (e.is_summary ? "1" : "0");
       for (const std::string& code : e.types) {
         if (code.empty() || !clean(code)) return;
         out += "\t" + code;

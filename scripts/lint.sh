@@ -10,7 +10,8 @@ cd "$ROOT"
 
 mapfile -t files < <(git ls-files --cached --others --exclude-standard -- \
   'fhir-core/*.cc' 'fhir-core/*.h' 'resources/*.cc' 'resources/*.h' 'search/*.cc' 'search/*.h' \
-  'conformance/*.cc' 'conformance/*.h' 'tests/*.cc' 'tests/*.h' | sort -u)
+  'conformance/*.cc' 'conformance/*.h' 'plugins/*.cc' 'plugins/*.h' 'plugins/*.hpp' \
+  'tests/*.cc' 'tests/*.h' | sort -u)
 
 if [[ "${2:-}" == "--fix" ]]; then
   clang-format -i "${files[@]}"

@@ -1,12 +1,113 @@
 // Loads SearchParameters from the definitions package. See parameter_registry.h.
 #include "hestia/search/parameter_registry.h"
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
-#include "hestia/base/json.h"
-
 namespace hestia::search {
+namespace {
+
+// Splits a FHIRPath expression at its top-level '|' operators (outside parentheses,
+// brackets and string literals).
+std::vector<std::string_view> SplitUnion(std::string_view e) {
+  std::vector<std::string_view> out;
+  int depth = 0;
+  bool quoted = false;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < e.size(); ++i) {
+    const char c = e[i];
+    if (quoted) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '\'') {
+        quoted = false;
+      }
+    } else if (c == '\'') {
+      quoted = true;
+    } else if (c == '(' || c == '[' || c == '{') {
+      ++depth;
+    } else if (c == ')' || c == ']' || c == '}') {
+      --depth;
+    } else if (c == '|' && depth == 0) {
+      out.push_back(e.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  out.push_back(e.substr(start));
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::string SearchParameterDef::ExpressionFor(std::string_view resource_type) const {
+  std::string out;
+  for (std::string_view term : SplitUnion(expression)) {
+    term = Trim(term);
+    std::size_t p = 0;
+    while (p < term.size() && (term[p] == '(' || std::isspace(static_cast<unsigned char>(term[p]))))
+      ++p;
+    std::size_t q = p;
+    while (q < term.size() && (std::isalnum(static_cast<unsigned char>(term[q])) || term[q] == '_'))
+      ++q;
+    const std::string_view root = term.substr(p, q - p);
+    std::string piece;
+    if (root == resource_type) {
+      piece = std::string(term);
+    } else if (root == "Resource" || root == "DomainResource") {
+      // Re-root at the concrete type so the path step matches the context item.
+      piece =
+          std::string(term.substr(0, p)) + std::string(resource_type) + std::string(term.substr(q));
+    } else {
+      continue;
+    }
+    out += (out.empty() ? "" : " | ") + piece;
+  }
+  return out;
+}
+
+Result<SearchParameterDef> ParameterRegistry::FromResource(const json::Value& res) {
+  SearchParameterDef def;
+  def.url = std::string(json::StringMember(res, "url"));
+  def.code = std::string(json::StringMember(res, "code"));
+  def.type = std::string(json::StringMember(res, "type"));
+  def.expression = std::string(json::StringMember(res, "expression"));
+  def.xpath_usage = std::string(json::StringMember(res, "xpathUsage"));
+  if (const json::Value* base = json::Member(res, "base"); base != nullptr && base->IsArray()) {
+    for (const auto& b : base->GetArray()) {
+      if (json::IsText(b)) def.base.emplace_back(json::AsStringView(b));
+    }
+  }
+  if (const json::Value* t = json::Member(res, "target"); t != nullptr && t->IsArray()) {
+    for (const auto& b : t->GetArray()) {
+      if (json::IsText(b)) def.target.emplace_back(json::AsStringView(b));
+    }
+  }
+  if (const json::Value* c = json::Member(res, "component"); c != nullptr && c->IsArray()) {
+    for (const auto& comp : c->GetArray()) {
+      def.components.push_back({std::string(json::StringMember(comp, "definition")),
+                                std::string(json::StringMember(comp, "expression"))});
+    }
+  }
+  if (def.code.empty()) return InvalidError("SearchParameter.code is required", "code");
+  if (def.type.empty()) return InvalidError("SearchParameter.type is required", "type");
+  if (def.base.empty()) return InvalidError("SearchParameter.base is required", "base");
+  static constexpr const char* kTypes[] = {"number",    "date",     "string", "token",  "reference",
+                                           "composite", "quantity", "uri",    "special"};
+  bool known = false;
+  for (const char* t : kTypes) known = known || def.type == t;
+  if (!known) return InvalidError("SearchParameter.type '" + def.type + "' is unknown", "type");
+  if (def.type == "composite" && def.components.empty()) {
+    return InvalidError("a composite SearchParameter needs components", "component");
+  }
+  return def;
+}
 
 Result<std::shared_ptr<const ParameterRegistry>> ParameterRegistry::LoadFromPackage(
     const std::string& package_dir) {
@@ -27,24 +128,40 @@ Result<std::shared_ptr<const ParameterRegistry>> ParameterRegistry::LoadFromPack
   for (const auto& entry : entries->GetArray()) {
     const json::Value* res = json::Member(entry, "resource");
     if (res == nullptr || json::StringMember(*res, "resourceType") != "SearchParameter") continue;
-    SearchParameterDef def;
-    def.url = std::string(json::StringMember(*res, "url"));
-    def.code = std::string(json::StringMember(*res, "code"));
-    def.type = std::string(json::StringMember(*res, "type"));
-    def.expression = std::string(json::StringMember(*res, "expression"));
-    if (const json::Value* base = json::Member(*res, "base"); base != nullptr && base->IsArray()) {
-      for (const auto& b : base->GetArray()) {
-        if (json::IsText(b)) def.base.emplace_back(json::AsStringView(b));
+    auto def = FromResource(*res);
+    if (!def.ok()) continue;  // the package's own definitions all parse; be tolerant anyway
+    registry->params_.push_back(std::move(def).value());
+  }
+  registry->BuildIndexes();
+  return std::shared_ptr<const ParameterRegistry>(std::move(registry));
+}
+
+void ParameterRegistry::BuildIndexes() {
+  by_base_code_.clear();
+  by_url_.clear();
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    for (const auto& b : params_[i].base) by_base_code_[{b, params_[i].code}] = i;
+    if (!params_[i].url.empty()) by_url_[params_[i].url] = i;
+  }
+}
+
+std::shared_ptr<const ParameterRegistry> ParameterRegistry::WithAdded(
+    const std::vector<SearchParameterDef>& added) const {
+  auto next = std::make_shared<ParameterRegistry>();
+  next->params_ = params_;
+  for (const auto& a : added) {
+    bool replaced = false;
+    for (auto& p : next->params_) {
+      if (p.code == a.code && p.base == a.base) {
+        p = a;
+        replaced = true;
+        break;
       }
     }
-    registry->params_.push_back(std::move(def));
+    if (!replaced) next->params_.push_back(a);
   }
-  for (std::size_t i = 0; i < registry->params_.size(); ++i) {
-    for (const auto& b : registry->params_[i].base) {
-      registry->by_base_code_[{b, registry->params_[i].code}] = i;
-    }
-  }
-  return std::shared_ptr<const ParameterRegistry>(std::move(registry));
+  next->BuildIndexes();
+  return next;
 }
 
 const SearchParameterDef* ParameterRegistry::Find(std::string_view resource_type,
@@ -57,12 +174,36 @@ const SearchParameterDef* ParameterRegistry::Find(std::string_view resource_type
   return nullptr;
 }
 
+bool ParameterRegistry::IsSupported(const SearchParameterDef& def,
+                                    std::string_view resource_type) const {
+  if (def.code == "_id" || def.code == "_lastUpdated" || def.code == "_text" ||
+      def.code == "_content") {
+    return true;
+  }
+  if (def.code == "_query") return false;
+  if (def.type == "special") return def.code == "near" && resource_type == "Location";
+  if (def.ExpressionFor(resource_type).empty()) return false;
+  if (def.type == "composite") {
+    for (const auto& c : def.components) {
+      if (FindByUrl(c.definition) == nullptr) return false;
+    }
+  }
+  return true;
+}
+
+const SearchParameterDef* ParameterRegistry::FindByUrl(std::string_view url) const {
+  auto it = by_url_.find(url);
+  return it == by_url_.end() ? nullptr : &params_[it->second];
+}
+
 std::vector<const SearchParameterDef*> ParameterRegistry::ForType(
     std::string_view resource_type) const {
   std::vector<const SearchParameterDef*> out;
   for (const auto& p : params_) {
     for (const auto& b : p.base) {
       if (b == resource_type || b == "Resource" || b == "DomainResource") {
+        // A type's own definition of a code shadows the Resource-level one.
+        if (b != resource_type && Find(resource_type, p.code) != &p) break;
         out.push_back(&p);
         break;
       }

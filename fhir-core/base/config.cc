@@ -23,8 +23,15 @@ void Flatten(const YAML::Node& node, const std::string& prefix,
     (*out)[prefix] = node.as<std::string>();
   } else if (node.IsNull()) {
     (*out)[prefix] = "";
+  } else if (node.IsSequence()) {
+    // A list option (plugins.list) keeps its YAML, in flow style, for its reader to parse.
+    YAML::Emitter flow;
+    flow.SetMapFormat(YAML::Flow);
+    flow.SetSeqFormat(YAML::Flow);
+    flow << node;
+    (*out)[prefix] = flow.c_str();
   } else {
-    throw YAML::Exception(node.Mark(), "option '" + prefix + "' must be a scalar");
+    throw YAML::Exception(node.Mark(), "option '" + prefix + "' must be a scalar or a list");
   }
 }
 

@@ -10,6 +10,7 @@
 // Thread-safety: stateless; one request per call.
 #include "bundle_entries.h"
 #include "bundle_text.h"
+#include "plugin_operations.h"
 
 namespace hestia::interactions {
 namespace {
@@ -30,6 +31,7 @@ std::string RunWrite(const Context& ctx, const Request& req, const BundleEntry& 
       };
       HESTIA_ASSIGN_OR_RETURN(EntryResult result, ExecuteWrite(ctx, *txn, e, target, resolve));
       HESTIA_RETURN_IF_ERROR(txn->Commit());
+      PluginAfterWrite(result);
       return result;
     }();
     if (outcome.ok()) return ResultEntryJson(req, *outcome);

@@ -10,7 +10,8 @@
 #include "hestia/base/operation_outcome.h"
 #include "hestia/base/time.h"
 #include "hestia/base/uri.h"
-#include "hestia/search/criteria.h"
+#include "hestia/search/executor.h"
+#include "hestia/search/query.h"
 
 namespace hestia::interactions {
 namespace {
@@ -248,7 +249,7 @@ std::string RewriteQueryValues(const Context& ctx, const std::string& type, std:
     if (!first) out += '&';
     first = false;
     const std::string_view name = part.substr(0, std::min(eq, part.find(':')));
-    const search::SearchParameterDef* def = ctx.params->Find(type, name);
+    const search::SearchParameterDef* def = ctx.Params()->Find(type, name);
     if (eq != std::string_view::npos && def != nullptr && def->type == "reference") {
       auto it = ids.find(std::string(part.substr(eq + 1)));
       out += it != ids.end() ? std::string(part.substr(0, eq + 1)) + it->second : std::string(part);
@@ -271,12 +272,15 @@ Result<std::optional<std::string>> ConditionalReferences::Resolve(std::string_vi
   if (auto it = cache_.find(reference); it != cache_.end()) {
     return std::optional<std::string>(it->second);
   }
-  auto criteria = search::ParseConditionalCriteria(type, reference.substr(q + 1), *ctx_.params);
+  const auto registry = ctx_.Params();
+  search::ParseOptions options;
+  options.base_url = ctx_.options.base_url;
+  auto criteria = search::ParseConditional(type, reference.substr(q + 1), *registry, options);
   if (!criteria.ok()) {
     return InvalidError("conditional reference '" + std::string(reference) +
                         "': " + criteria.status().message());
   }
-  HESTIA_ASSIGN_OR_RETURN(auto matches, txn_.Find(*criteria, 2));
+  HESTIA_ASSIGN_OR_RETURN(auto matches, search::FindMatches(*criteria, *registry, 2, txn_));
   if (matches.empty()) {
     return InvalidError("conditional reference '" + std::string(reference) +
                         "' matches no resource");

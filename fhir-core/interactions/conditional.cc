@@ -3,14 +3,18 @@
 
 #include <algorithm>
 
-#include "hestia/search/criteria.h"
+#include "hestia/search/executor.h"
+#include "hestia/search/query.h"
 
 namespace hestia::interactions {
 
 Result<std::vector<storage::Match>> LockAndMatch(const Context& ctx, storage::Transaction& txn,
                                                  const std::string& type, std::string_view query) {
-  HESTIA_ASSIGN_OR_RETURN(search::Criteria criteria,
-                          search::ParseConditionalCriteria(type, query, *ctx.params));
+  const auto registry = ctx.Params();
+  search::ParseOptions options;
+  options.base_url = ctx.options.base_url;
+  HESTIA_ASSIGN_OR_RETURN(search::Query criteria,
+                          search::ParseConditional(type, query, *registry, options));
   std::vector<std::string> parts;
   std::string_view rest = query;
   if (!rest.empty() && rest.front() == '?') rest.remove_prefix(1);
@@ -24,7 +28,10 @@ Result<std::vector<storage::Match>> LockAndMatch(const Context& ctx, storage::Tr
   std::string key;
   for (const auto& p : parts) key += p + "&";
   HESTIA_RETURN_IF_ERROR(txn.LockKey(search::ParamHash(type, "?" + key)));
-  return txn.Find(criteria, 2);
+  HESTIA_ASSIGN_OR_RETURN(auto found, search::FindMatches(criteria, *registry, 2, txn));
+  std::vector<storage::Match> matches;
+  for (auto& m : found) matches.push_back({m.pk, std::move(m.id), m.version});
+  return matches;
 }
 
 }  // namespace hestia::interactions

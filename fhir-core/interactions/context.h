@@ -15,15 +15,30 @@
 #include "hestia/base/status.h"
 #include "hestia/interactions/fhir_service.h"
 #include "hestia/interactions/http_types.h"
+#include "hestia/resources/compartments.h"
+#include "hestia/search/index.h"
 
 namespace hestia::interactions {
 
+class Reindexer;
+
 struct Context {
   std::shared_ptr<const resources::TypeRegistry> types;
-  std::shared_ptr<const search::ParameterRegistry> params;
+  std::shared_ptr<const search::ParameterRegistry> params;  // the definitions' registry
+  // The registry in force: the definitions' one plus SearchParameters $reindex activated.
+  std::shared_ptr<search::RegistrySlot> registry_slot;
+  std::shared_ptr<const resources::Compartments> compartments;
+  // Index rows for every write (create, update, patch, Bundle entries, import, $reindex).
+  std::shared_ptr<const search::Extractor> extractor;
   storage::Store* store = nullptr;
   ServiceOptions options;
   std::string capability_statement;  // built once at start-up
+  Reindexer* reindexer = nullptr;    // owned by the service; null in tools without one
+
+  // The registry searches and index extraction use now.
+  std::shared_ptr<const search::ParameterRegistry> Params() const {
+    return registry_slot != nullptr ? registry_slot->Get() : params;
+  }
 };
 
 // Parses the request body as a resource of `type`: valid JSON within limits, an object whose

@@ -2,8 +2,9 @@
 // FHIR R4: http://hl7.org/fhir/R4/http.html#create, http://hl7.org/fhir/R4/http.html#ccreate
 #include "conditional.h"
 #include "hestia/base/id.h"
-#include "hestia/search/criteria.h"
+#include "hestia/search/index.h"
 #include "interactions.h"
+#include "plugin_operations.h"
 
 namespace hestia::interactions {
 
@@ -22,8 +23,8 @@ Result<std::optional<std::string>> MatchIfNoneExist(const Context& ctx, storage:
 namespace {
 
 // Version 1 of a new resource: id, meta and index rows set, body stamped.
-storage::NewVersion FirstVersion(const Context& ctx, const std::string& type, const std::string& id,
-                                 const json::Value& resource) {
+Result<storage::NewVersion> FirstVersion(const Context& ctx, const std::string& type,
+                                         const std::string& id, const json::Value& resource) {
   json::Document copy;
   copy.CopyFrom(resource, copy.GetAllocator());
   storage::NewVersion v;
@@ -32,7 +33,10 @@ storage::NewVersion FirstVersion(const Context& ctx, const std::string& type, co
   v.version = 1;
   v.last_updated = NextLastUpdated(0);
   v.method = "POST";
-  v.index = search::ExtractIndex(type, copy, *ctx.params);
+  // Before stamping, which moves the members out of `copy` (id and meta.versionId /
+  // lastUpdated are columns of `resource`, not index rows).
+  if (ctx.extractor == nullptr) return InternalError("index extraction is not configured");
+  HESTIA_ASSIGN_OR_RETURN(v.index, ctx.extractor->Extract(type, copy, *ctx.Params()));
   v.body = StampResource(&copy, v.id, 1, v.last_updated);
   return v;
 }
@@ -54,7 +58,8 @@ EntryResult Created(storage::NewVersion&& v) {
 Result<EntryResult> CreateInTransaction(const Context& ctx, storage::Transaction& txn,
                                         const std::string& type, const std::string& id,
                                         const json::Value& resource) {
-  storage::NewVersion v = FirstVersion(ctx, type, id, resource);
+  HESTIA_ASSIGN_OR_RETURN(storage::NewVersion v, FirstVersion(ctx, type, id, resource));
+  HESTIA_RETURN_IF_ERROR(PluginBeforeWrite(v));
   HESTIA_RETURN_IF_ERROR(txn.Write(v));
   return Created(std::move(v));
 }
@@ -84,9 +89,12 @@ Response Create(const Context& ctx, const Request& req, const std::string& type)
   if (if_none_exist == nullptr) {
     // Nothing to read or lock first: one statement, one round trip, its own transaction.
     return RetryOnConflict([&]() -> Result<Response> {
-      storage::NewVersion v = FirstVersion(ctx, type, NewId(), doc);
+      HESTIA_ASSIGN_OR_RETURN(storage::NewVersion v, FirstVersion(ctx, type, NewId(), doc));
+      HESTIA_RETURN_IF_ERROR(PluginBeforeWrite(v));
       HESTIA_RETURN_IF_ERROR(ctx.store->WriteAutocommit(v));
-      return EntryResponse(req, Created(std::move(v)));
+      const EntryResult result = Created(std::move(v));
+      PluginAfterWrite(plugins::WriteKind::kCreate, result);
+      return EntryResponse(req, result);
     });
   }
   return RetryOnConflict([&]() -> Result<Response> {
@@ -103,6 +111,7 @@ Response Create(const Context& ctx, const Request& req, const std::string& type)
       HESTIA_ASSIGN_OR_RETURN(result, CreateInTransaction(ctx, *txn, type, NewId(), doc));
     }
     HESTIA_RETURN_IF_ERROR(txn->Commit());
+    PluginAfterWrite(plugins::WriteKind::kCreate, result);
     return EntryResponse(req, result);
   });
 }

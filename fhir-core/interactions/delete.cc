@@ -5,6 +5,7 @@
 #include "hestia/base/id.h"
 #include "hestia/base/operation_outcome.h"
 #include "interactions.h"
+#include "plugin_operations.h"
 
 namespace hestia::interactions {
 
@@ -39,6 +40,7 @@ Result<EntryResult> DeleteInTransaction(storage::Transaction& txn, const std::st
   v.last_updated = NextLastUpdated(current->last_updated);
   v.deleted = true;
   v.method = "DELETE";
+  HESTIA_RETURN_IF_ERROR(PluginBeforeWrite(v));
   HESTIA_RETURN_IF_ERROR(txn.Write(v));
   r.version = v.version;
   r.last_modified = v.last_updated;
@@ -68,6 +70,7 @@ Response Delete(const Context& ctx, const Request& req, const std::string& type,
     HESTIA_ASSIGN_OR_RETURN(auto txn, ctx.store->Begin());
     HESTIA_ASSIGN_OR_RETURN(EntryResult result, DeleteInTransaction(*txn, type, id, pre));
     HESTIA_RETURN_IF_ERROR(txn->Commit());
+    PluginAfterWrite(plugins::WriteKind::kDelete, result);
     return EntryResponse(req, result);
   });
 }
@@ -87,6 +90,7 @@ Response ConditionalDelete(const Context& ctx, const Request& req, const std::st
     }
     HESTIA_ASSIGN_OR_RETURN(EntryResult result, DeleteInTransaction(*txn, type, *target, pre));
     HESTIA_RETURN_IF_ERROR(txn->Commit());
+    PluginAfterWrite(plugins::WriteKind::kDelete, result);
     return EntryResponse(req, result);
   });
 }

@@ -18,6 +18,7 @@
 #include "hestia/fhirpath/patch.h"
 #include "hestia/resources/json_patch.h"
 #include "interactions.h"
+#include "plugin_operations.h"
 
 namespace hestia::interactions {
 namespace {
@@ -134,6 +135,7 @@ Response Patch(const Context& ctx, const Request& req, const std::string& type,
     HESTIA_ASSIGN_OR_RETURN(EntryResult result,
                             PatchInTransaction(ctx, *txn, type, id, patch, pre));
     HESTIA_RETURN_IF_ERROR(txn->Commit());
+    PluginAfterWrite(plugins::WriteKind::kUpdate, result);
     return EntryResponse(req, result);
   });
 }
@@ -148,6 +150,7 @@ Response ConditionalPatch(const Context& ctx, const Request& req, const std::str
     HESTIA_ASSIGN_OR_RETURN(EntryResult result,
                             PatchInTransaction(ctx, *txn, type, id, patch, pre));
     HESTIA_RETURN_IF_ERROR(txn->Commit());
+    PluginAfterWrite(plugins::WriteKind::kUpdate, result);
     return EntryResponse(req, result);
   });
 }

@@ -6,8 +6,12 @@
 
 #include "hestia/base/log.h"
 #include "hestia/conformance/capability_statement.h"
+#include "hestia/fhirpath/engine.h"
 #include "hestia/interactions/fhir_service.h"
 #include "interactions.h"
+#include "plugin_operations.h"
+#include "reindex.h"
+#include "search.h"
 
 namespace hestia::interactions {
 namespace {
@@ -24,8 +28,26 @@ Response Tagged(Response r, const char* interaction) {
 class FhirService final : public Service {
  public:
   explicit FhirService(Context ctx) : ctx_(std::move(ctx)) {
+    if (ctx_.registry_slot == nullptr) {
+      ctx_.registry_slot = std::make_shared<search::RegistrySlot>(ctx_.params);
+    }
+    if (ctx_.compartments == nullptr) {
+      auto compartments = resources::Compartments::LoadFromPackage(ctx_.options.definitions_dir);
+      if (compartments.ok()) {
+        ctx_.compartments = std::move(compartments).value();
+      } else {
+        // Compartment search then answers "no compartment"; everything else works.
+        log::Error("compartment definitions not loaded",
+                   {{"error", compartments.status().ToString()}});
+        ctx_.compartments = std::make_shared<resources::Compartments>();
+      }
+    }
+    reindexer_ = std::make_unique<Reindexer>(&ctx_);
+    ctx_.reindexer = reindexer_.get();
+    reindexer_->Start();  // re-activates run-time SearchParameters before the statement is built
     ctx_.capability_statement = conformance::BuildCapabilityStatement(
-        *ctx_.types, *ctx_.params, ctx_.options.software_version);
+        *ctx_.types, *ctx_.Params(), ctx_.options.software_version,
+        PluginCapabilityOperations(ctx_));
   }
 
   Response Handle(const Request& req) override {
@@ -62,6 +84,7 @@ class FhirService final : public Service {
   Response Route(const Request& req) { return Dispatch(ctx_, req); }
 
   Context ctx_;
+  std::unique_ptr<Reindexer> reindexer_;  // destroyed first: its thread reads ctx_
 };
 
 }  // namespace
@@ -70,16 +93,19 @@ Response Dispatch(const Context& ctx, const Request& req) {
   const auto& p = req.path;
   const std::string& m = req.method;
   const bool get = m == "GET" || m == "HEAD";
+  const PluginScope plugin_scope(ctx, req);
   if (p.empty()) {
     if (m == "POST") return Tagged(ProcessBundle(ctx, req), "bundle");
-    return Tagged(ErrorResponse({StatusCode::kMethodNotAllowed,
-                                 m + " on the base URL (system search) is not supported by this "
-                                     "server yet; POST a batch or transaction Bundle"}),
-                  "system");
+    if (get) return Tagged(SearchSystem(ctx, req), "search-system");
+    return NotAllowed(m, "the base URL");
   }
+  if (p.size() == 1 && p[0] == "_search") {
+    return m == "POST" ? Tagged(SearchSystem(ctx, req), "search-system")
+                       : NotAllowed(m, "_search (POST form parameters to it)");
+  }
+  if (p.size() == 1 && p[0] == "$reindex") return Tagged(Reindex(ctx, req, "", ""), "operation");
   if (!p[0].empty() && p[0][0] == '$') {
-    return Tagged(ErrorResponse(NotSupportedError("operation " + p[0] + " is not supported")),
-                  "operation");
+    return Tagged(PluginOperation(ctx, req, HESTIA_OP_SYSTEM, "", "", p[0]), "operation");
   }
   if (p.size() == 1 && p[0] == "metadata") {
     return get ? Tagged(Capabilities(ctx, req), "capabilities") : NotAllowed(m, "metadata");
@@ -93,13 +119,20 @@ Response Dispatch(const Context& ctx, const Request& req) {
         ErrorResponse({StatusCode::kUnknownType, "'" + type + "' is not a FHIR R4 resource type"}),
         "unknown");
   }
+  if (p.size() == 2 && p[1] == "$reindex") return Tagged(Reindex(ctx, req, type, ""), "operation");
+  if (p.size() == 3 && p[2] == "$reindex") {
+    return Tagged(Reindex(ctx, req, type, p[1]), "operation");
+  }
+  if (p.size() == 2 && p[1] == "$explain" && get) {
+    Request explain = req;
+    explain.query.emplace_back("_explain", "true");
+    return Tagged(SearchType(ctx, explain, type), "search-type");
+  }
   if (p.size() >= 2 && !p[1].empty() && p[1][0] == '$') {
-    return Tagged(ErrorResponse(NotSupportedError("operation " + p[1] + " is not supported")),
-                  "operation");
+    return Tagged(PluginOperation(ctx, req, HESTIA_OP_TYPE, type, "", p[1]), "operation");
   }
   if (p.size() >= 3 && !p[2].empty() && p[2][0] == '$') {
-    return Tagged(ErrorResponse(NotSupportedError("operation " + p[2] + " is not supported")),
-                  "operation");
+    return Tagged(PluginOperation(ctx, req, HESTIA_OP_INSTANCE, type, p[1], p[2]), "operation");
   }
   if (p.size() == 1) {
     if (get) return Tagged(SearchType(ctx, req, type), "search-type");
@@ -120,7 +153,8 @@ Response Dispatch(const Context& ctx, const Request& req) {
                : NotAllowed(m, type + "/_history");
   }
   if (p.size() == 2 && p[1] == "_search") {
-    return NotAllowed(m, type + "/_search (use GET search)");
+    return m == "POST" ? Tagged(SearchType(ctx, req, type), "search-type")
+                       : NotAllowed(m, type + "/_search (POST form parameters to it)");
   }
   const std::string& id = p[1];
   if (p.size() == 2) {
@@ -133,6 +167,10 @@ Response Dispatch(const Context& ctx, const Request& req) {
   if (p.size() == 3 && p[2] == "_history") {
     return get ? Tagged(History(ctx, req, type, id), "history-instance")
                : NotAllowed(m, type + "/" + id + "/_history");
+  }
+  if (p.size() == 3 && (p[2] == "*" || ctx.types->IsResourceType(p[2]))) {
+    return get ? Tagged(SearchCompartment(ctx, req, type, id, p[2]), "search-compartment")
+               : NotAllowed(m, type + "/" + id + "/" + p[2]);
   }
   if (p.size() == 4 && p[2] == "_history") {
     return get ? Tagged(VRead(ctx, req, type, id, p[3]), "vread")
@@ -149,6 +187,15 @@ std::unique_ptr<Service> MakeFhirService(std::shared_ptr<const resources::TypeRe
   ctx.params = std::move(params);
   ctx.store = store;
   ctx.options = std::move(options);
+  // Index extraction evaluates every SearchParameter's FHIRPath expression on each write.
+  // Without an engine writes answer 500 (they could not be found by search otherwise).
+  if (auto engine = fhirpath::Engine::Create(ctx.types); engine.ok()) {
+    ctx.extractor =
+        std::make_shared<const search::Extractor>(std::move(engine).value(), ctx.options.base_url);
+  } else {
+    log::Error("FHIRPath engine for index extraction not built",
+               {{"error", engine.status().ToString()}});
+  }
   return std::make_unique<FhirService>(std::move(ctx));
 }
 

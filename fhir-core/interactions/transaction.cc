@@ -19,6 +19,7 @@
 #include "bundle_entries.h"
 #include "bundle_text.h"
 #include "hestia/base/operation_outcome.h"
+#include "plugin_operations.h"
 
 namespace hestia::interactions {
 namespace {
@@ -105,6 +106,7 @@ Result<Response> Attempt(const Context& ctx, const Request& req,
     }
   }
   HESTIA_RETURN_IF_ERROR(txn->Commit());
+  PluginAfterWrites(results);
 
   // 4. GET, after the commit; then the response in request order.
   BundleText bundle("transaction-response", -1);

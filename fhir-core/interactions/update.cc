@@ -4,8 +4,9 @@
 // FHIR R4: http://hl7.org/fhir/R4/http.html#update, #concurrency, #cond-update
 #include "conditional.h"
 #include "hestia/base/id.h"
-#include "hestia/search/criteria.h"
+#include "hestia/search/index.h"
 #include "interactions.h"
+#include "plugin_operations.h"
 
 namespace hestia::interactions {
 
@@ -50,10 +51,12 @@ Result<EntryResult> UpdateInTransaction(const Context& ctx, storage::Transaction
   v.version = current ? current->version + 1 : 1;
   v.last_updated = NextLastUpdated(current ? current->last_updated : 0);
   v.method = "PUT";
-  v.index = search::ExtractIndex(type, resource, *ctx.params);
+  if (ctx.extractor == nullptr) return InternalError("index extraction is not configured");
+  HESTIA_ASSIGN_OR_RETURN(v.index, ctx.extractor->Extract(type, resource, *ctx.Params()));
   json::Document copy;
   copy.CopyFrom(resource, copy.GetAllocator());
   v.body = StampResource(&copy, id, v.version, v.last_updated);
+  HESTIA_RETURN_IF_ERROR(PluginBeforeWrite(v));
   HESTIA_RETURN_IF_ERROR(txn.Write(v));
   r.status = exists ? 200 : 201;
   r.version = v.version;
@@ -105,6 +108,7 @@ Response Update(const Context& ctx, const Request& req, const std::string& type,
     HESTIA_ASSIGN_OR_RETURN(auto txn, ctx.store->Begin());
     HESTIA_ASSIGN_OR_RETURN(EntryResult result, UpdateInTransaction(ctx, *txn, type, id, doc, pre));
     HESTIA_RETURN_IF_ERROR(txn->Commit());
+    PluginAfterWrite(plugins::WriteKind::kUpdate, result);
     return EntryResponse(req, result);
   });
 }
@@ -120,6 +124,7 @@ Response ConditionalUpdate(const Context& ctx, const Request& req, const std::st
                             ConditionalUpdateTarget(ctx, *txn, type, req.raw_query, body_id));
     HESTIA_ASSIGN_OR_RETURN(EntryResult result, UpdateInTransaction(ctx, *txn, type, id, doc, pre));
     HESTIA_RETURN_IF_ERROR(txn->Commit());
+    PluginAfterWrite(plugins::WriteKind::kUpdate, result);
     return EntryResponse(req, result);
   });
 }

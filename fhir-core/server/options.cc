@@ -44,10 +44,22 @@ const std::vector<OptionSpec>& ServeOptions() {
        "bytes is bounded by server.max_request_bytes."},
       {"search.default_count", "default-count", "20", "Page size when _count is absent."},
       {"search.max_count", "max-count", "1000", "Largest page size; larger _count is lowered."},
+      {"search.statement_timeout_ms", "search-timeout-ms", "10000",
+       "Longest a search statement may run; longer searches answer 503 with an "
+       "OperationOutcome (issue code timeout)."},
       {"demo.load", "demo", "false",
        "Load the demo clinic (fhir-core/server/demo/clinic.json) into an empty database."},
       {"demo.file", "demo-file", HESTIA_DEFAULT_DEMO_FILE, "The demo data Bundle."},
       {"log.level", "log-level", "info", "debug, info, warn or error."},
+      {"plugins.dir", "plugins-dir", "",
+       "The only folder plug-ins are loaded from (absolute; not a symlink, not group- or "
+       "world-writable). See docs/plugins.md."},
+      {"plugins.list", "plugins-list", "",
+       "The plug-ins to load and their configuration: in hestia.yaml a list of {name, file, "
+       "config} under plugins.list; as a flag or variable the same list in YAML flow style "
+       "(docs/plugins.md)."},
+      {"plugins.config", "plugins-config", "",
+       "A YAML file with the plug-in list instead (its top key 'plugins'; docs/plugins.md)."},
   };
   return kOptions;
 }

@@ -7,11 +7,15 @@
 
 #include "hestia/base/log.h"
 #include "hestia/interactions/fhir_service.h"
+#include "hestia/interactions/plugin_gateway.h"
+#include "hestia/storage/plugin_store.h"
 
 namespace hestia::server {
 
 void Runtime::Close() {
+  if (plugins) plugins->Stop();
   service.reset();
+  plugins.reset();
   store.reset();
   if (cluster) {
     if (Status s = cluster->Stop(storage::EmbeddedCluster::StopMode::kFast); !s.ok()) {
@@ -36,10 +40,18 @@ Result<Runtime> OpenRuntime(const Config& config, const RuntimeMinimums& minimum
   HESTIA_ASSIGN_OR_RETURN(const long default_count,
                           config.GetInt("search.default_count", 1, 100000));
   HESTIA_ASSIGN_OR_RETURN(const long max_count, config.GetInt("search.max_count", 1, 100000));
+  HESTIA_ASSIGN_OR_RETURN(const long search_timeout,
+                          config.GetInt("search.statement_timeout_ms", 0, 86400000));
   HESTIA_ASSIGN_OR_RETURN(const long bundle_max_entries,
                           config.GetInt("bundle.max_entries", 1, 10000000));
 
   Runtime rt;
+  // Plug-ins first: a refused one fails start-up before the database starts, and they register
+  // in init, before the service builds its CapabilityStatement. Their jobs and events start
+  // once the service can answer their FHIR calls (below).
+  HESTIA_ASSIGN_OR_RETURN(rt.plugins, plugins::PluginHost::LoadConfigured(
+                                          config.Get("plugins.dir"), config.Get("plugins.config"),
+                                          config.Get("plugins.list")));
   rt.data_dir = std::filesystem::absolute(config.Get("database.data_dir"));
   const std::string definitions = config.Get("fhir.definitions");
   auto params_job =
@@ -94,9 +106,17 @@ Result<Runtime> OpenRuntime(const Config& config, const RuntimeMinimums& minimum
   service_options.json_limits.max_number_length = static_cast<std::size_t>(json_number);
   service_options.default_count = static_cast<int>(default_count);
   service_options.max_count = static_cast<int>(max_count);
+  service_options.search_timeout_ms = static_cast<int>(search_timeout);
+  service_options.definitions_dir = definitions;
+  // Absolute references on this server's public base index as local ones.
+  service_options.base_url = config.Get("server.public_base_url");
   service_options.bundle_max_entries =
       std::max(static_cast<std::size_t>(bundle_max_entries), minimums.bundle_max_entries);
+  service_options.plugins = rt.plugins.get();
   rt.service = interactions::MakeFhirService(rt.types, rt.params, rt.store.get(), service_options);
+  HESTIA_ASSIGN_OR_RETURN(auto plugin_store, storage::PluginStore::Open(store_options));
+  HESTIA_RETURN_IF_ERROR(rt.plugins->Start(interactions::MakePluginGateway(rt.service.get()),
+                                           std::move(plugin_store)));
   return rt;
 }
 

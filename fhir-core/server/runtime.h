@@ -11,6 +11,7 @@
 #include "hestia/base/config.h"
 #include "hestia/base/status.h"
 #include "hestia/interactions/service.h"
+#include "hestia/plugins/host.h"
 #include "hestia/resources/type_registry.h"
 #include "hestia/search/parameter_registry.h"
 #include "hestia/storage/embedded_cluster.h"
@@ -33,6 +34,8 @@ struct Runtime {
   std::string data_dir;                               // absolute database.data_dir
   std::unique_ptr<storage::Store> store;
   std::shared_ptr<interactions::Service> service;
+  // Declared after the service so it is destroyed (threads stopped, plug-ins shut down) first.
+  std::unique_ptr<plugins::PluginHost> plugins;
 
   // Stops the service, the pool and the embedded cluster (fast shutdown), logging a failure.
   void Close();

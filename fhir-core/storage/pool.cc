@@ -21,29 +21,8 @@ void PrepareStatements(pqxx::connection& conn) {
                "SELECT r.pk, r.version, r.deleted, r.last_updated, coalesce(v.body, '') "
                "FROM resource r LEFT JOIN resource_version v ON v.res_pk = r.pk AND v.version = "
                "r.version WHERE r.res_type = $1 AND r.res_id = $2 FOR UPDATE OF r");
-  // A write is one statement: the resource row, the version row and the index rows together
-  // (one round trip). Index rows arrive as three parallel arrays. In the update form the
-  // DELETE of the old index rows cannot see the rows the INSERT adds: every sub-statement
-  // of a WITH shares one snapshot.
-  conn.prepare("insert_resource",
-               "WITH r AS (INSERT INTO resource (res_type, res_id, version, deleted, last_updated) "
-               "VALUES ($1, $2, $3, $4, $5) RETURNING pk), "
-               "v AS (INSERT INTO resource_version (res_pk, res_type, res_id, version, method, "
-               "last_updated, deleted, body) SELECT pk, $1, $2, $3, $6, $5, $4, $7 FROM r), "
-               "t AS (INSERT INTO idx_token (param_hash, res_pk, system, code) "
-               "SELECT x.h, r.pk, x.s, x.c FROM r, unnest($8::bigint[], $9::text[], $10::text[]) "
-               "AS x(h, s, c)) "
-               "SELECT pk FROM r");
-  conn.prepare("update_resource",
-               "WITH r AS (UPDATE resource SET version = $3, deleted = $4, last_updated = $5 "
-               "WHERE pk = $11 RETURNING pk), "
-               "v AS (INSERT INTO resource_version (res_pk, res_type, res_id, version, method, "
-               "last_updated, deleted, body) SELECT pk, $1, $2, $3, $6, $5, $4, $7 FROM r), "
-               "d AS (DELETE FROM idx_token WHERE res_pk = $11), "
-               "t AS (INSERT INTO idx_token (param_hash, res_pk, system, code) "
-               "SELECT x.h, r.pk, x.s, x.c FROM r, unnest($8::bigint[], $9::text[], $10::text[]) "
-               "AS x(h, s, c)) "
-               "SELECT pk FROM r");
+  // Version writes (resource row, version row and index rows in one statement) are prepared
+  // per set of index tables they touch, on first use: index_sql.h.
   conn.prepare("advisory_lock", "SELECT pg_advisory_xact_lock($1)");
 }
 

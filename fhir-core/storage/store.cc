@@ -9,6 +9,8 @@
 #include <pqxx/pqxx>
 
 #include "hestia/base/log.h"
+#include "index_sql.h"
+#include "index_writer.h"
 #include "migrations.h"
 #include "pool.h"
 
@@ -67,26 +69,79 @@ void ExecuteWrite(pqxx::transaction_base& txn, const NewVersion& v) {
   // A NULL body marks a deletion (tombstone version), which has no index rows.
   const std::optional<std::string> body =
       v.deleted ? std::nullopt : std::optional<std::string>(v.body);
-  std::string hashes = "{";
-  std::vector<std::string> systems;
-  std::vector<std::string> codes;
-  if (!v.deleted) {
-    for (const auto& t : v.index.tokens) {
-      if (hashes.size() > 1) hashes += ',';
-      hashes += std::to_string(t.param_hash);
-      systems.push_back(t.system);
-      codes.push_back(t.code);
+  const unsigned mask = IndexMask(v.index, v.deleted);
+  const std::vector<std::string> index = IndexParams(v.index, mask);
+  const IndexedStatement& statement =
+      IndexedWrite(v.existing_pk.has_value() ? WriteKind::kUpdate : WriteKind::kInsert, mask);
+  EnsurePrepared(txn, statement);
+  if (v.existing_pk.has_value()) {
+    txn.exec_prepared1(statement.name, v.type, v.id, v.version, v.deleted, v.last_updated, v.method,
+                       body, *v.existing_pk, pqxx::prepare::make_dynamic_params(index));
+  } else {
+    txn.exec_prepared1(statement.name, v.type, v.id, v.version, v.deleted, v.last_updated, v.method,
+                       body, pqxx::prepare::make_dynamic_params(index));
+  }
+}
+
+constexpr const char* kJobColumns =
+    "id, res_type, res_id, state, last_pk, done, total, error, array_to_json(activated)::text, "
+    "(extract(epoch FROM created_at) * 1000000)::bigint, "
+    "(extract(epoch FROM updated_at) * 1000000)::bigint";
+
+ReindexJob ToJob(const pqxx::row& row) {
+  ReindexJob j;
+  j.id = row[0].as<int64_t>();
+  j.type = row[1].as<std::string>();
+  j.id_in_type = row[2].as<std::string>();
+  j.state = row[3].as<std::string>();
+  j.last_pk = row[4].as<int64_t>();
+  j.done = row[5].as<int64_t>();
+  j.total = row[6].as<int64_t>();
+  j.error = row[7].as<std::string>();
+  // activated arrives as a JSON array of ids (which are [A-Za-z0-9.-]{1,64}: no escapes).
+  const std::string ids = row[8].as<std::string>();
+  std::string current;
+  bool in_string = false;
+  for (char ch : ids) {
+    if (ch == '"') {
+      if (in_string) j.activated.push_back(current);
+      current.clear();
+      in_string = !in_string;
+    } else if (in_string) {
+      current.push_back(ch);
     }
   }
-  hashes += '}';
-  if (v.existing_pk.has_value()) {
-    txn.exec_prepared1("update_resource", v.type, v.id, v.version, v.deleted, v.last_updated,
-                       v.method, body, hashes, TextArray(systems), TextArray(codes),
-                       *v.existing_pk);
-  } else {
-    txn.exec_prepared1("insert_resource", v.type, v.id, v.version, v.deleted, v.last_updated,
-                       v.method, body, hashes, TextArray(systems), TextArray(codes));
+  j.created = row[9].as<int64_t>();
+  j.updated = row[10].as<int64_t>();
+  return j;
+}
+
+// Runs a search statement: parameters bound, NULLs as nullopt.
+std::vector<search::SqlRow> RunSql(pqxx::transaction_base& txn, const search::Sql& sql) {
+  auto rows = txn.exec_params(sql.text, pqxx::prepare::make_dynamic_params(sql.params));
+  std::vector<search::SqlRow> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) {
+    search::SqlRow r;
+    r.reserve(row.size());
+    for (const auto& field : row) {
+      if (field.is_null()) {
+        r.emplace_back(std::nullopt);
+      } else {
+        r.emplace_back(field.as<std::string>());
+      }
+    }
+    out.push_back(std::move(r));
   }
+  return out;
+}
+
+std::string ExplainSql(pqxx::transaction_base& txn, const search::Sql& sql) {
+  auto rows = txn.exec_params("EXPLAIN (FORMAT JSON) " + sql.text,
+                              pqxx::prepare::make_dynamic_params(sql.params));
+  std::string plan;
+  for (const auto& row : rows) plan += row[0].as<std::string>();
+  return plan;
 }
 
 class PgTransaction final : public Transaction {
@@ -128,22 +183,50 @@ class PgTransaction final : public Transaction {
     return Guard([&] { txn_->exec_prepared("advisory_lock", key); });
   }
 
-  Result<std::vector<Match>> Find(const search::Criteria& criteria, int limit) override {
-    std::vector<Match> out;
+  Status Write(const NewVersion& v) override {
+    return Guard([&] { ExecuteWrite(*txn_, v); });
+  }
+
+  Result<std::vector<search::SqlRow>> Run(const search::Sql& sql) override {
+    std::vector<search::SqlRow> out;
+    HESTIA_RETURN_IF_ERROR(Guard([&] { out = RunSql(*txn_, sql); }));
+    return out;
+  }
+
+  Result<std::string> Explain(const search::Sql& sql) override {
+    std::string out;
+    HESTIA_RETURN_IF_ERROR(Guard([&] { out = ExplainSql(*txn_, sql); }));
+    return out;
+  }
+
+  Result<std::vector<ReindexItem>> LockReindexBatch(const ReindexJob& job, int limit) override {
+    std::vector<ReindexItem> out;
     HESTIA_RETURN_IF_ERROR(Guard([&] {
-      search::SqlFilter f = search::BuildFilter(criteria);
-      const std::string sql = "SELECT r.pk, r.res_id, r.version FROM resource r WHERE " + f.where +
-                              " ORDER BY r.pk LIMIT " + std::to_string(limit);
-      auto rows = txn_->exec_params(sql, pqxx::prepare::make_dynamic_params(f.params));
+      auto rows = txn_->exec_params(
+          "SELECT r.pk, r.res_type, v.body FROM resource r JOIN resource_version v ON "
+          "v.res_pk = r.pk AND v.version = r.version WHERE NOT r.deleted AND r.pk > $1 AND "
+          "($2 = '' OR r.res_type = $2) AND ($3 = '' OR r.res_id = $3) ORDER BY r.pk LIMIT $4 "
+          "FOR UPDATE OF r",
+          job.last_pk, job.type, job.id_in_type, limit);
       for (const auto& row : rows) {
-        out.push_back({row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<long>()});
+        out.push_back({row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<std::string>()});
       }
     }));
     return out;
   }
 
-  Status Write(const NewVersion& v) override {
-    return Guard([&] { ExecuteWrite(*txn_, v); });
+  Status ReplaceIndex(int64_t pk, const search::IndexRows& rows) override {
+    return Guard([&] { WriteIndexRows(*txn_, pk, rows); });
+  }
+
+  Status AdvanceReindexJob(int64_t job_id, int64_t last_pk, int64_t processed,
+                           bool finished) override {
+    return Guard([&] {
+      txn_->exec_params(
+          "UPDATE reindex_job SET last_pk = $2, done = done + $3, state = $4, updated_at = now() "
+          "WHERE id = $1",
+          job_id, last_pk, processed, std::string(finished ? "done" : "running"));
+    });
   }
 
   Status Commit() override {
@@ -171,6 +254,59 @@ class PgTransaction final : public Transaction {
   bool committed_ = false;
 };
 
+// A read-only REPEATABLE READ snapshot for one search.
+class PgReader final : public search::SqlRunner {
+ public:
+  explicit PgReader(Lease lease) : lease_(std::move(lease)) {}
+  ~PgReader() override {
+    if (txn_ == nullptr) return;
+    try {
+      txn_->abort();
+    } catch (const std::exception&) {
+      lease_.MarkBroken();
+    }
+  }
+
+  Status Start(int statement_timeout_ms) {
+    return Guard([&] {
+      txn_ = std::make_unique<pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>>(
+          lease_.conn());
+      if (statement_timeout_ms > 0) {
+        txn_->exec("SET LOCAL statement_timeout = " + std::to_string(statement_timeout_ms));
+      }
+    });
+  }
+
+  Result<std::vector<search::SqlRow>> Run(const search::Sql& sql) override {
+    std::vector<search::SqlRow> out;
+    HESTIA_RETURN_IF_ERROR(Guard([&] { out = RunSql(*txn_, sql); }));
+    return out;
+  }
+
+  Result<std::string> Explain(const search::Sql& sql) override {
+    std::string out;
+    HESTIA_RETURN_IF_ERROR(Guard([&] { out = ExplainSql(*txn_, sql); }));
+    return out;
+  }
+
+ private:
+  template <typename Fn>
+  Status Guard(Fn&& fn) {
+    try {
+      fn();
+      return Status::Ok();
+    } catch (const std::exception& e) {
+      bool broken = false;
+      Status s = StatusFromException(e, &broken);
+      if (broken) lease_.MarkBroken();
+      return s;
+    }
+  }
+
+  Lease lease_;
+  std::unique_ptr<pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>> txn_;
+};
+
 class PgStore final : public Store {
  public:
   explicit PgStore(const StoreOptions& options) : pool_(options) {}
@@ -180,6 +316,13 @@ class PgStore final : public Store {
     auto txn = std::make_unique<PgTransaction>(std::move(lease));
     HESTIA_RETURN_IF_ERROR(txn->Start());
     return std::unique_ptr<Transaction>(std::move(txn));
+  }
+
+  Result<std::unique_ptr<search::SqlRunner>> Reader(int statement_timeout_ms) override {
+    HESTIA_ASSIGN_OR_RETURN(Lease lease, pool_.Acquire());
+    auto reader = std::make_unique<PgReader>(std::move(lease));
+    HESTIA_RETURN_IF_ERROR(reader->Start(statement_timeout_ms));
+    return std::unique_ptr<search::SqlRunner>(std::move(reader));
   }
 
   // Single statements outside an explicit transaction: one round trip each.
@@ -248,37 +391,43 @@ class PgStore final : public Store {
     return r.ok() ? Status::Ok() : r.status();
   }
 
-  Result<SearchPage> Search(const search::Criteria& criteria, int count,
-                            std::optional<int64_t> after_pk, bool with_total) override {
-    return WithConnection<SearchPage>(pool_, [&](pqxx::connection& c) -> Result<SearchPage> {
-      SearchPage page;
-      search::SqlFilter f = search::BuildFilter(criteria);
-      pqxx::read_transaction txn(c);
-      if (with_total) {
-        page.total = txn.exec_params("SELECT count(*) FROM resource r WHERE " + f.where,
-                                     pqxx::prepare::make_dynamic_params(f.params))[0][0]
-                         .as<long long>();
-      }
-      if (count > 0) {
-        std::string where = f.where;
-        if (after_pk) {
-          f.params.push_back(std::to_string(*after_pk));
-          where += " AND r.pk > $" + std::to_string(f.params.size()) + "::bigint";
-        }
-        auto rows = txn.exec_params(
-            "SELECT r.pk, v.body FROM resource r JOIN resource_version v ON v.res_pk = r.pk AND "
-            "v.version = r.version WHERE " +
-                where + " ORDER BY r.pk LIMIT " + std::to_string(count + 1),
-            pqxx::prepare::make_dynamic_params(f.params));
-        for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < count; ++i) {
-          page.bodies.push_back(rows[i][1].as<std::string>());
-          if (static_cast<int>(rows.size()) > count && static_cast<int>(i) == count - 1) {
-            page.next_after = rows[i][0].as<int64_t>();
-          }
-        }
-      }
-      return page;
+  Result<ReindexJob> CreateReindexJob(const std::string& type, const std::string& id,
+                                      const std::vector<std::string>& activated) override {
+    return WithConnection<ReindexJob>(pool_, [&](pqxx::connection& c) -> Result<ReindexJob> {
+      pqxx::work txn(c);
+      auto row = txn.exec_params1(
+          "INSERT INTO reindex_job (res_type, res_id, state, total, activated) SELECT $1, $2, "
+          "'queued', count(*), $3::text[] FROM resource r WHERE NOT r.deleted AND ($1 = '' OR "
+          "r.res_type = $1) AND ($2 = '' OR r.res_id = $2) RETURNING " +
+              std::string(kJobColumns),
+          type, id, TextArray(activated));
+      ReindexJob job = ToJob(row);
+      txn.commit();
+      return job;
     });
+  }
+
+  Result<std::vector<ReindexJob>> ReindexJobs() override {
+    return WithConnection<std::vector<ReindexJob>>(
+        pool_, [&](pqxx::connection& c) -> Result<std::vector<ReindexJob>> {
+          pqxx::read_transaction txn(c);
+          auto rows =
+              txn.exec(std::string("SELECT ") + kJobColumns + " FROM reindex_job ORDER BY id DESC");
+          std::vector<ReindexJob> out;
+          for (const auto& row : rows) out.push_back(ToJob(row));
+          return out;
+        });
+  }
+
+  Status FailReindexJob(int64_t job_id, const std::string& error) override {
+    auto r = WithConnection<bool>(pool_, [&](pqxx::connection& c) -> Result<bool> {
+      pqxx::nontransaction txn(c);
+      txn.exec_params(
+          "UPDATE reindex_job SET state = 'failed', error = $2, updated_at = now() WHERE id = $1",
+          job_id, error);
+      return true;
+    });
+    return r.ok() ? Status::Ok() : r.status();
   }
 
   Status Ping() override {

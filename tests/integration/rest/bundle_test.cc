@@ -413,13 +413,14 @@ TEST(BundleTest, LimitsAndBundleTypes) {
       Send(c, "POST", "/fhir", kJson,
            MakeBundle("transaction", {Entry("GET", "http://elsewhere.example/fhir/Patient/1")}));
   EXPECT_EQ(absolute.status, 400) << absolute.body;
-  EXPECT_EQ(Send(c, "GET", "/fhir").status, 405);
+  EXPECT_EQ(Send(c, "PUT", "/fhir", kJson, "{}").status, 405);
   json::Document cs = ParseBody(Send(c, "GET", "/fhir/metadata"));
   std::set<std::string> system;
   for (const auto& i : cs["rest"][0]["interaction"].GetArray()) {
     system.emplace(json::StringMember(i, "code"));
   }
-  EXPECT_EQ(system, (std::set<std::string>{"batch", "transaction", "history-system"}));
+  EXPECT_EQ(system,
+            (std::set<std::string>{"batch", "transaction", "search-system", "history-system"}));
 }
 
 }  // namespace

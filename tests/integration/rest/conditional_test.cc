@@ -43,7 +43,7 @@ TEST(ConditionalTest, CreateIfNoneExist) {
   EXPECT_EQ(multiple.status, 412);
   EXPECT_EQ(IssueCode(multiple), "multiple-matches");
   HeaderList bad = kJson;
-  bad.emplace_back("If-None-Exist", "family=Smith");
+  bad.emplace_back("If-None-Exist", "shoe-size=42");
   EXPECT_EQ(Send(c, "POST", "/fhir/Practitioner", bad, PractitionerWith("x", "y")).status, 400);
 }
 

@@ -14,6 +14,7 @@ const std::vector<OptionSpec> kSpecs = {
     {"server.port", "port", "8080", "port"},
     {"server.threads", "threads", "4", "threads"},
     {"database.url", "database-url", "", "url"},
+    {"plugins.list", "plugins-list", "", "list"},
 };
 
 Result<Config> LoadWith(std::vector<std::string> args) {
@@ -53,6 +54,23 @@ TEST(ConfigTest, Precedence) {
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults->Get("server.port"), "8080");
   EXPECT_EQ(*defaults->GetInt("server.port", 0, 65535), 8080);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigTest, ListValuesKeepTheirYamlInFlowStyle) {
+  const auto dir = std::filesystem::temp_directory_path() / "hestia-config-list-test";
+  std::filesystem::create_directories(dir);
+  const auto yaml = dir / "hestia.yaml";
+  std::ofstream(yaml) << "plugins:\n  list:\n    - name: a\n      config:\n        k: 1\n"
+                         "    - name: b\n      file: b.so\n";
+  auto loaded = LoadWith({"--config", yaml.string()});
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->Get("plugins.list"), "[{name: a, config: {k: 1}}, {name: b, file: b.so}]");
+  // A map where a scalar or list belongs is still an error naming the key.
+  std::ofstream(yaml) << "server:\n  port:\n    nested: 1\n";
+  auto bad = LoadWith({"--config", yaml.string()});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("server.port.nested"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

@@ -9,15 +9,25 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "hestia/resources/type_registry.h"
 #include "hestia/search/parameter_registry.h"
 
 namespace hestia::conformance {
 
+// A custom operation the server offers (from a plug-in): listed under rest.resource[type]
+// .operation, or under rest.operation when `type` is empty (system level or any type).
+struct OperationEntry {
+  std::string name;        // without '$'
+  std::string definition;  // canonical URL of its OperationDefinition
+  std::string type;        // resource type; "" = system / any type
+};
+
 // Compact JSON text of the CapabilityStatement for `software_version`.
 std::string BuildCapabilityStatement(const resources::TypeRegistry& types,
                                      const search::ParameterRegistry& params,
-                                     const std::string& software_version);
+                                     const std::string& software_version,
+                                     const std::vector<OperationEntry>& operations = {});
 
 }  // namespace hestia::conformance

@@ -27,6 +27,7 @@ struct ElementInfo {
   bool is_array = false;          // max is "*" or > 1
   bool is_choice = false;         // path ends in [x]
   std::string content_reference;  // "#Questionnaire.item" for recursive elements; else ""
+  bool is_summary = false;        // part of the _summary=true view
 };
 
 struct TypeInfo {

@@ -1,28 +1,47 @@
-// The SearchParameter registry, built at start-up from Bundle-searchParams.json of the
-// definitions package (the 1,375 R4 SearchParameters).
+// The SearchParameter registry: the 1,375 R4 SearchParameters of the definitions package
+// (Bundle-searchParams.json) plus SearchParameter resources activated at run time ($reindex).
 //
 // Owns: lookup of a parameter by (resource type, code), including parameters whose base is
-// Resource or DomainResource (_id, _lastUpdated, _tag, …) which apply to every type.
-// Thread-safety: immutable after LoadFromPackage().
+// Resource or DomainResource (_id, _lastUpdated, _tag, …) which apply to every type; lookup by
+// canonical URL (composite components); the part of a multi-base expression that applies to
+// one type.
+// Thread-safety: a registry is immutable once built. Activating new parameters builds a new
+// registry (WithAdded) that callers swap in; readers keep the one they hold.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "hestia/base/json.h"
 #include "hestia/base/status.h"
 
 namespace hestia::search {
 
+struct ComponentDef {
+  std::string definition;  // canonical URL of the component's SearchParameter
+  std::string expression;  // FHIRPath relative to one item of the composite's expression
+};
+
 struct SearchParameterDef {
   std::string url;
-  std::string code;               // "identifier"
-  std::string type;               // number | date | string | token | reference | composite |
-                                  // quantity | uri | special
-  std::vector<std::string> base;  // resource types, or "Resource"/"DomainResource"
-  std::string expression;         // FHIRPath; may cover several bases ("Patient.name | …")
+  std::string code;                      // "identifier"
+  std::string type;                      // number | date | string | token | reference | composite |
+                                         // quantity | uri | special
+  std::vector<std::string> base;         // resource types, or "Resource"/"DomainResource"
+  std::string expression;                // FHIRPath; may cover several bases ("Patient.name | …")
+  std::string xpath_usage;               // normal | phonetic | nearby | distance | other
+  std::vector<std::string> target;       // reference: allowed target resource types
+  std::vector<ComponentDef> components;  // composite
+  bool runtime = false;                  // from a SearchParameter resource created over REST
+
+  // The union terms of `expression` that apply to `resource_type` ("Patient.name" out of
+  // "Patient.name | Practitioner.name"), joined with " | "; terms rooted at Resource or
+  // DomainResource apply to every type. "" when none applies.
+  std::string ExpressionFor(std::string_view resource_type) const;
 };
 
 class ParameterRegistry {
@@ -31,18 +50,57 @@ class ParameterRegistry {
   static Result<std::shared_ptr<const ParameterRegistry>> LoadFromPackage(
       const std::string& package_dir);
 
+  // Parses one SearchParameter resource (definitions or REST). kInvalid naming the element
+  // when code, type, base or (for non-special, non-composite types) expression is missing.
+  static Result<SearchParameterDef> FromResource(const json::Value& resource);
+
+  // A new registry holding these parameters plus `added` (same base+code replaces).
+  std::shared_ptr<const ParameterRegistry> WithAdded(
+      const std::vector<SearchParameterDef>& added) const;
+
   // The parameter `code` as it applies to `resource_type`; nullptr when not defined.
   const SearchParameterDef* Find(std::string_view resource_type, std::string_view code) const;
+  // The parameter with canonical `url`; nullptr when unknown.
+  const SearchParameterDef* FindByUrl(std::string_view url) const;
 
   // Every parameter applying to `resource_type` (own ones and Resource/DomainResource ones).
   std::vector<const SearchParameterDef*> ForType(std::string_view resource_type) const;
 
+  // True when this server searches `def` on `resource_type`: its expression has a term for
+  // the type (composites: and every component definition is known), or it is one of the
+  // parameters handled without an expression (_id, _lastUpdated, _text, _content, near).
+  // _query (named queries) is not supported.
+  bool IsSupported(const SearchParameterDef& def, std::string_view resource_type) const;
+
+  const std::vector<SearchParameterDef>& all() const { return params_; }
   std::size_t size() const { return params_.size(); }
 
  private:
+  void BuildIndexes();
   std::vector<SearchParameterDef> params_;
   // (base, code) → index into params_
   std::map<std::pair<std::string, std::string>, std::size_t, std::less<>> by_base_code_;
+  std::map<std::string, std::size_t, std::less<>> by_url_;
+};
+
+// The registry currently in force, swapped when $reindex activates SearchParameter resources.
+// Thread-safety: Get and Set may race freely; a reader keeps the registry it got.
+class RegistrySlot {
+ public:
+  explicit RegistrySlot(std::shared_ptr<const ParameterRegistry> initial)
+      : current_(std::move(initial)) {}
+  std::shared_ptr<const ParameterRegistry> Get() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return current_;
+  }
+  void Set(std::shared_ptr<const ParameterRegistry> next) {
+    std::lock_guard<std::mutex> lock(mu_);
+    current_ = std::move(next);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const ParameterRegistry> current_;
 };
 
 }  // namespace hestia::search

@@ -1,7 +1,8 @@
 // Configuration: one table of options, four sources.
 //
 // Owns: resolving each option from, lowest to highest precedence, its default, the YAML file
-// (`hestia.yaml`, nested maps flattened to dotted keys), the environment (`HESTIA_` + key
+// (`hestia.yaml`, nested maps flattened to dotted keys; a list value is kept as its YAML
+// flow text, e.g. plugins.list), the environment (`HESTIA_` + key
 // upper-cased with '.' → '_', e.g. HESTIA_SERVER_PORT) and command-line flags
 // (`--flag value` / `--flag=value`). Unknown keys and flags are errors, never ignored.
 // Thread-safety: a Config is immutable after Load() and may be read from any thread.

@@ -3,7 +3,7 @@
 // Owns: turning raw URL text into decoded path segments and query parameters, and rejecting
 // targets that try to smuggle a '/' or a dot-segment through percent-encoding. One decoder
 // for every URL the server reads: HTTP request targets (rest/dispatcher.cc), Bundle
-// entry request.url (interactions/bundle_entries.cc) and conditional URLs (search/criteria.cc).
+// entry request.url (interactions/bundle_entries.cc) and conditional URLs (search/query.cc).
 // Thread-safety: stateless functions.
 #pragma once
 

@@ -21,7 +21,8 @@
 
 #include "hestia/base/status.h"
 #include "hestia/base/time.h"
-#include "hestia/search/criteria.h"
+#include "hestia/search/index.h"
+#include "hestia/search/sql.h"
 
 namespace hestia::storage {
 
@@ -81,10 +82,26 @@ struct HistoryQuery {
   std::optional<int64_t> before_seq;  // page cursor: only entries with seq < before_seq
 };
 
-struct SearchPage {
-  std::vector<std::string> bodies;    // current versions, in pk order
-  std::optional<int64_t> next_after;  // cursor for the next page, when there is one
-  std::optional<long long> total;
+// A $reindex job (reindex_job table): re-extracts the index rows of the resources in its
+// scope (every type, one type, or one resource) in pk order, resumable from last_pk.
+struct ReindexJob {
+  int64_t id = 0;
+  std::string type;        // "" = every type
+  std::string id_in_type;  // "" = every resource of `type`
+  std::string state;       // queued | running | done | failed
+  int64_t last_pk = 0;
+  int64_t done = 0;
+  int64_t total = 0;
+  std::string error;
+  std::vector<std::string> activated;  // SearchParameter ids this job made active
+  Micros created = 0;
+  Micros updated = 0;
+};
+
+struct ReindexItem {
+  int64_t pk = 0;
+  std::string type;
+  std::string body;
 };
 
 struct PoolStats {
@@ -94,9 +111,11 @@ struct PoolStats {
   long long connect_failures = 0;
 };
 
-class Transaction {
+// A write transaction. As a search::SqlRunner it runs search statements inside the
+// transaction (conditional matches see the transaction's own writes and locks).
+class Transaction : public search::SqlRunner {
  public:
-  virtual ~Transaction() = default;  // rolls back when not committed
+  ~Transaction() override = default;  // rolls back when not committed
 
   // The current row of type/id, locked FOR UPDATE until the transaction ends; nullopt when
   // the resource never existed.
@@ -104,11 +123,17 @@ class Transaction {
                                                         std::string_view id) = 0;
   // Transaction-scoped advisory lock on `key` (serialises conditional creates of one criteria).
   virtual Status LockKey(int64_t key) = 0;
-  // Current, non-deleted resources matching `criteria`; at most `limit` rows.
-  virtual Result<std::vector<Match>> Find(const search::Criteria& criteria, int limit) = 0;
   // Inserts the version row, creates or updates the resource row and replaces index rows.
   // kAborted when a concurrent writer created the same type/id first.
   virtual Status Write(const NewVersion& version) = 0;
+  // The next `limit` current resources in `job`'s scope after job.last_pk, locked FOR UPDATE
+  // (so a concurrent write of one of them waits, then writes fresh rows after us).
+  virtual Result<std::vector<ReindexItem>> LockReindexBatch(const ReindexJob& job, int limit) = 0;
+  // Replaces the index rows of resource `pk` (no new version).
+  virtual Status ReplaceIndex(int64_t pk, const search::IndexRows& rows) = 0;
+  // Records progress: last_pk, done += processed, state running or done.
+  virtual Status AdvanceReindexJob(int64_t job_id, int64_t last_pk, int64_t processed,
+                                   bool finished) = 0;
   // Commits. kUnavailable when the database is gone or the outcome is in doubt.
   virtual Status Commit() = 0;
 };
@@ -121,6 +146,12 @@ class Store {
   virtual ~Store() = default;
 
   virtual Result<std::unique_ptr<Transaction>> Begin() = 0;
+
+  // A read-only snapshot (REPEATABLE READ) for the statements of one search, so that the
+  // page, its total and its includes agree. `statement_timeout_ms` bounds each statement
+  // (0 = the connection's default); over it → kTimeout. The runner holds a pooled connection
+  // until destroyed.
+  virtual Result<std::unique_ptr<search::SqlRunner>> Reader(int statement_timeout_ms) = 0;
 
   // Writes one version as a single statement in its own implicit transaction: one round trip.
   // For writes that need no lock or read first (a plain create). Same errors as
@@ -135,9 +166,13 @@ class Store {
                                             long version) = 0;
   // Newest first; returns up to count + 1 records so callers can tell whether a next page exists.
   virtual Result<std::vector<VersionRecord>> History(const HistoryQuery& query) = 0;
-  // Current resources matching `criteria`, `count` per page after the cursor `after_pk`.
-  virtual Result<SearchPage> Search(const search::Criteria& criteria, int count,
-                                    std::optional<int64_t> after_pk, bool with_total) = 0;
+  // Creates a queued job for the scope (type/id may be ""), counting the resources in it.
+  virtual Result<ReindexJob> CreateReindexJob(const std::string& type, const std::string& id,
+                                              const std::vector<std::string>& activated) = 0;
+  // Every job, newest first.
+  virtual Result<std::vector<ReindexJob>> ReindexJobs() = 0;
+  // Marks a job failed with `error`.
+  virtual Status FailReindexJob(int64_t job_id, const std::string& error) = 0;
 
   virtual Status Ping() = 0;
   virtual PoolStats Stats() = 0;

@@ -1,0 +1,137 @@
+// Search index rows: what a resource contributes to the index tables when it is written, and
+// the extraction that computes them with each SearchParameter's FHIRPath expression.
+//
+// Owns: the row shapes (one per index table of the schema, fhir-core/storage/migrations.cc
+// v3), the hash keys, the string normal form shared by extraction and queries, and the
+// Extractor.
+//
+// Keys. Every row carries param_hash = ParamHash(resource type, code). Derived rows use a
+// suffix on the code, so they live in the same tables without colliding:
+//   ParamHash(T, code + ":text")        token :text — StringRow of CodeableConcept.text,
+//                                        Coding.display, Identifier.type.text
+//   ParamHash(T, code + ":of-type")     token :of-type — TokenRow{system: type's Coding
+//                                        system, code: type code + "|" + identifier value}
+//   ParamHash(T, code + ":identifier")  reference :identifier — TokenRow of
+//                                        Reference.identifier
+//   ParamHash(T, code + "#" + k)        component k (0-based) of composite `code`; every row of
+//                                        one composite item shares grp = item number (1-based);
+//                                        rows of ordinary parameters have grp = 0
+// Ranges are half-open [low, high). Open ends of a date are kMinMicros / kMaxMicros.
+// Thread-safety: Extractor is immutable and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hestia/base/json.h"
+#include "hestia/base/status.h"
+#include "hestia/base/time.h"
+#include "hestia/search/parameter_registry.h"
+
+namespace hestia::fhirpath {
+class Engine;
+}
+
+namespace hestia::search {
+
+inline constexpr Micros kMinMicros = std::numeric_limits<int64_t>::min();
+inline constexpr Micros kMaxMicros = std::numeric_limits<int64_t>::max();
+
+// 64-bit FNV-1a of (resource type, "|", code): the key of the index tables.
+int64_t ParamHash(std::string_view resource_type, std::string_view code);
+
+// Case- and accent-insensitive normal form for string search (ICU: NFD, strip nonspacing
+// marks, case-fold, NFC; whitespace runs become one space, trimmed). Used on both sides.
+std::string NormalizeString(std::string_view text);
+// Phonetic key for xpathUsage=phonetic parameters (American Soundex over the normalized
+// letters of each word, words joined by ' ').
+std::string PhoneticKey(std::string_view text);
+
+struct TokenRow {
+  int64_t param_hash = 0;
+  int32_t grp = 0;
+  std::string system;  // "" = no system
+  std::string code;    // "" when only a system is known
+};
+struct StringRow {
+  int64_t param_hash = 0;
+  int32_t grp = 0;
+  std::string norm;   // NormalizeString(exact), or PhoneticKey for phonetic parameters
+  std::string exact;  // the value as written
+};
+struct DateRow {
+  int64_t param_hash = 0;
+  int32_t grp = 0;
+  Micros low = 0;   // inclusive
+  Micros high = 0;  // exclusive
+};
+struct NumberRow {  // decimals as exact text ("1.50"), compared as PostgreSQL numeric
+  int64_t param_hash = 0;
+  int32_t grp = 0;
+  std::string low;   // inclusive; "" = unbounded
+  std::string high;  // inclusive; "" = unbounded (a point value has low == high)
+};
+struct QuantityRow {
+  int64_t param_hash = 0;
+  int32_t grp = 0;
+  std::string system;  // Quantity.system ("" when absent)
+  std::string code;    // Quantity.code, else Quantity.unit
+  std::string low;     // value as exact decimal text; Range gives low/high; "" = open
+  std::string high;
+  std::string canon_unit;  // UCUM canonical base-unit key ("g.m-3"); "" when not UCUM
+  double canon_low = 0;    // low/high in canonical units (only when canon_unit is set)
+  double canon_high = 0;
+};
+struct UriRow {
+  int64_t param_hash = 0;
+  int32_t grp = 0;
+  std::string uri;
+};
+struct ReferenceRow {
+  int64_t param_hash = 0;
+  int32_t grp = 0;
+  std::string target_type;  // for local references ("Patient/1", or absolute on our base)
+  std::string target_id;
+  std::string url;  // any other reference text: absolute URL, canonical (without |version)
+};
+struct GeoRow {  // Location.position, for near
+  int64_t param_hash = 0;
+  double latitude = 0;
+  double longitude = 0;
+};
+
+struct IndexRows {
+  std::vector<TokenRow> tokens;
+  std::vector<StringRow> strings;
+  std::vector<DateRow> dates;
+  std::vector<NumberRow> numbers;
+  std::vector<QuantityRow> quantities;
+  std::vector<UriRow> uris;
+  std::vector<ReferenceRow> references;
+  std::vector<GeoRow> geo;
+  std::string narrative;  // _text: the narrative's text content ("" when none)
+  std::string content;    // _content: every string value of the resource, space-separated
+};
+
+class Extractor {
+ public:
+  // `base_url` lets absolute references on this server index as local ones.
+  Extractor(std::shared_ptr<const fhirpath::Engine> engine, std::string base_url);
+  ~Extractor();
+
+  // All rows of `resource` (of `resource_type`) for every parameter in `registry` that
+  // applies to it. A parameter whose expression fails to evaluate contributes no rows (and
+  // never fails the write); kInternal only for an unusable registry.
+  Result<IndexRows> Extract(std::string_view resource_type, const json::Value& resource,
+                            const ParameterRegistry& registry) const;
+
+ private:
+  std::shared_ptr<const fhirpath::Engine> engine_;
+  std::string base_url_;
+};
+
+}  // namespace hestia::search

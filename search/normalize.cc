@@ -1,0 +1,165 @@
+// The keys and normal forms shared by index extraction and queries: ParamHash, NormalizeString,
+// PhoneticKey. See index.h.
+// FHIR R4: http://hl7.org/fhir/R4/search.html#string (case- and accent-insensitive matching)
+// Thread-safety: stateless; the ICU normalizer instances are process-wide and immutable.
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+
+#include <cctype>
+#include <string>
+
+#include "hestia/search/index.h"
+
+namespace hestia::search {
+namespace {
+
+bool IsAscii(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c >= 0x80) return false;
+  }
+  return true;
+}
+
+// Lower-cases ASCII letters and collapses runs of whitespace into one space, trimmed.
+std::string AsciiFold(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  bool space = false;
+  for (unsigned char c : s) {
+    if (std::isspace(c)) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(static_cast<char>(std::tolower(c)));
+  }
+  return out;
+}
+
+// NFD, drop nonspacing marks (the accents NFD split off), case-fold, NFC; whitespace runs
+// (any Unicode white space) become one space.
+std::string UnicodeFold(std::string_view s) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  if (U_FAILURE(status)) return AsciiFold(s);
+  const icu::UnicodeString input =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+  icu::UnicodeString decomposed = nfd->normalize(input, status);
+  if (U_FAILURE(status)) return AsciiFold(s);
+  icu::UnicodeString stripped;
+  bool space = false;
+  for (int32_t i = 0; i < decomposed.length();) {
+    const UChar32 c = decomposed.char32At(i);
+    i += U16_LENGTH(c);
+    if (u_charType(c) == U_NON_SPACING_MARK) continue;
+    if (u_isUWhiteSpace(c)) {
+      space = !stripped.isEmpty();
+      continue;
+    }
+    if (space) stripped.append(static_cast<UChar>(' '));
+    space = false;
+    stripped.append(c);
+  }
+  stripped.foldCase();
+  icu::UnicodeString composed = nfc->normalize(stripped, status);
+  if (U_FAILURE(status)) return AsciiFold(s);
+  std::string out;
+  composed.toUTF8String(out);
+  return out;
+}
+
+// American Soundex digit of a lower-case ASCII letter; '0' for vowels and y (they separate
+// equal codes), '-' for h and w (they do not).
+char SoundexDigit(char c) {
+  switch (c) {
+    case 'b':
+    case 'f':
+    case 'p':
+    case 'v':
+      return '1';
+    case 'c':
+    case 'g':
+    case 'j':
+    case 'k':
+    case 'q':
+    case 's':
+    case 'x':
+    case 'z':
+      return '2';
+    case 'd':
+    case 't':
+      return '3';
+    case 'l':
+      return '4';
+    case 'm':
+    case 'n':
+      return '5';
+    case 'r':
+      return '6';
+    case 'h':
+    case 'w':
+      return '-';
+    default:
+      return '0';
+  }
+}
+
+// Soundex of one word's letters (a-z only, at least one): "Robert" → "R163".
+std::string Soundex(std::string_view letters) {
+  std::string key(1, static_cast<char>(std::toupper(static_cast<unsigned char>(letters[0]))));
+  char last = SoundexDigit(letters[0]);
+  for (std::size_t i = 1; i < letters.size() && key.size() < 4; ++i) {
+    const char d = SoundexDigit(letters[i]);
+    if (d == '-') continue;  // h, w: the letters either side count as adjacent
+    if (d != '0' && d != last) key.push_back(d);
+    last = d;
+  }
+  key.resize(4, '0');
+  return key;
+}
+
+}  // namespace
+
+int64_t ParamHash(std::string_view resource_type, std::string_view code) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a 64
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    }
+  };
+  mix(resource_type);
+  mix("|");
+  mix(code);
+  return static_cast<int64_t>(h);
+}
+
+std::string NormalizeString(std::string_view text) {
+  return IsAscii(text) ? AsciiFold(text) : UnicodeFold(text);
+}
+
+std::string PhoneticKey(std::string_view text) {
+  const std::string normal = NormalizeString(text);
+  std::string out;
+  std::string letters;
+  auto flush = [&] {
+    if (letters.empty()) return;
+    if (!out.empty()) out.push_back(' ');
+    out += Soundex(letters);
+    letters.clear();
+  };
+  for (char c : normal) {
+    if (c >= 'a' && c <= 'z') {
+      letters.push_back(c);
+    } else {
+      flush();  // spaces, hyphens and other non-letters end a word
+    }
+  }
+  flush();
+  return out;
+}
+
+}  // namespace hestia::search

@@ -1,0 +1,105 @@
+// Tests for the SearchParameter registry (search/parameter_registry.h) and the compartment
+// table (resources/compartments.h): every R4 parameter loaded, per-type expressions,
+// components and targets, run-time parameters, compartments.
+// FHIR R4: http://hl7.org/fhir/R4/searchparameter.html, compartmentdefinition.html
+#include "hestia/search/parameter_registry.h"
+
+#include <gtest/gtest.h>
+
+#include "hestia/base/json.h"
+#include "hestia/resources/compartments.h"
+
+namespace hestia::search {
+namespace {
+
+class RegistryTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto loaded = ParameterRegistry::LoadFromPackage(HESTIA_DEFAULT_DEFINITIONS_DIR);
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    registry_ = std::move(loaded).value();
+  }
+  static std::shared_ptr<const ParameterRegistry> registry_;
+};
+std::shared_ptr<const ParameterRegistry> RegistryTest::registry_;
+
+TEST_F(RegistryTest, HoldsEveryR4SearchParameter) {
+  EXPECT_EQ(registry_->size(), 1375u);
+  const SearchParameterDef* id = registry_->Find("Patient", "_id");
+  ASSERT_NE(id, nullptr);
+  EXPECT_EQ(id->type, "token");
+  ASSERT_NE(registry_->Find("Slot", "schedule"), nullptr);
+  EXPECT_EQ(registry_->Find("Slot", "birthdate"), nullptr);
+}
+
+TEST_F(RegistryTest, ExpressionForPicksTheTermsOfOneType) {
+  const SearchParameterDef* name = registry_->Find("Practitioner", "phonetic");
+  ASSERT_NE(name, nullptr);
+  EXPECT_EQ(name->xpath_usage, "phonetic");
+  const SearchParameterDef* given = registry_->Find("Patient", "given");
+  ASSERT_NE(given, nullptr);
+  EXPECT_EQ(given->ExpressionFor("Patient"), "Patient.name.given");
+  EXPECT_EQ(given->ExpressionFor("Practitioner"), "Practitioner.name.given");
+  EXPECT_EQ(given->ExpressionFor("Observation"), "");
+  // Resource-level parameters are re-rooted at the concrete type.
+  EXPECT_EQ(registry_->Find("Observation", "_tag")->ExpressionFor("Observation"),
+            "Observation.meta.tag");
+  // Parenthesised terms keep their shape.
+  const SearchParameterDef* value = registry_->Find("Observation", "value-quantity");
+  ASSERT_NE(value, nullptr);
+  EXPECT_NE(value->ExpressionFor("Observation").find("Observation.value"), std::string::npos);
+}
+
+TEST_F(RegistryTest, CompositeComponentsAndReferenceTargets) {
+  const SearchParameterDef* cvq = registry_->Find("Observation", "code-value-quantity");
+  ASSERT_NE(cvq, nullptr);
+  ASSERT_EQ(cvq->components.size(), 2u);
+  const SearchParameterDef* first = registry_->FindByUrl(cvq->components[0].definition);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->type, "token");
+  EXPECT_EQ(registry_->FindByUrl(cvq->components[1].definition)->type, "quantity");
+  const SearchParameterDef* subject = registry_->Find("Observation", "subject");
+  ASSERT_NE(subject, nullptr);
+  EXPECT_NE(std::find(subject->target.begin(), subject->target.end(), "Patient"),
+            subject->target.end());
+}
+
+TEST_F(RegistryTest, RunTimeParametersJoinANewRegistry) {
+  json::Document doc;
+  ASSERT_TRUE(json::Parse(R"({"resourceType":"SearchParameter","url":"http://example.org/sp/eye",
+      "code":"eye-colour","type":"token","base":["Patient"],
+      "expression":"Patient.extension('http://example.org/eye').value"})",
+                          json::Limits{}, &doc)
+                  .ok());
+  auto def = ParameterRegistry::FromResource(doc);
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  auto next = registry_->WithAdded({*def});
+  EXPECT_EQ(registry_->Find("Patient", "eye-colour"), nullptr);  // the old one is unchanged
+  ASSERT_NE(next->Find("Patient", "eye-colour"), nullptr);
+  EXPECT_EQ(next->size(), registry_->size() + 1);
+  EXPECT_NE(next->FindByUrl("http://example.org/sp/eye"), nullptr);
+
+  json::Document bad;
+  ASSERT_TRUE(json::Parse(R"({"resourceType":"SearchParameter","code":"x","base":["Patient"]})",
+                          json::Limits{}, &bad)
+                  .ok());
+  auto missing_type = ParameterRegistry::FromResource(bad);
+  ASSERT_FALSE(missing_type.ok());
+  EXPECT_NE(missing_type.status().message().find("type"), std::string::npos);
+}
+
+TEST(CompartmentsTest, PatientCompartmentFromTheDefinitions) {
+  auto loaded = resources::Compartments::LoadFromPackage(HESTIA_DEFAULT_DEFINITIONS_DIR);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const auto& c = **loaded;
+  EXPECT_TRUE(c.IsCompartmentType("Patient"));
+  EXPECT_FALSE(c.IsCompartmentType("Observation"));
+  const auto& obs = c.Params("Patient", "Observation");
+  EXPECT_NE(std::find(obs.begin(), obs.end(), "subject"), obs.end());
+  EXPECT_TRUE(c.Params("Patient", "ValueSet").empty());
+  const auto members = c.MemberTypes("Patient");
+  EXPECT_NE(std::find(members.begin(), members.end(), "Encounter"), members.end());
+}
+
+}  // namespace
+}  // namespace hestia::search
