@@ -356,10 +356,11 @@ Result<SearchResult> ExecuteSearch(const Query& query, const ParameterRegistry& 
     }
   }
 
-  // _total: accurate when asked, the planner's estimate when asked; by default accurate on the
-  // first page (exact for free when the first page is the only one) and absent on later pages.
+  // _total: accurate when asked, the planner's estimate when asked. By default only when it
+  // is free — the first page is the only one — so that a search never pays for a count the
+  // client did not ask for (a count over a large match set costs far more than the page).
   Total total = query.total;
-  if (total == Total::kDefault) total = cursor ? Total::kNone : Total::kAccurate;
+  if (total == Total::kDefault) total = !cursor && !has_next ? Total::kAccurate : Total::kNone;
   if (count == 0 && total == Total::kNone) total = Total::kAccurate;  // _summary=count
   if (total == Total::kAccurate && !cursor && count > 0 && !has_next && !query.explain) {
     result.total = static_cast<long long>(result.matches.size());

@@ -270,6 +270,15 @@ Status Parse(std::string_view text, const Limits& limits, Document* doc) {
   return Status::Ok();
 }
 
+std::string Quote(std::string_view s) {
+  // Always a string: the raw-number mark is not honoured here, so no text can turn into
+  // unquoted JSON.
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  return {buf.GetString(), buf.GetSize()};
+}
+
 std::string Write(const Value& value, bool pretty) {
   rapidjson::StringBuffer buf;
   if (pretty) {

@@ -159,10 +159,7 @@ Response ReadResponse(long version, Micros last_updated, std::string body) {
   return r;
 }
 
-std::string JsonString(std::string_view s) {
-  rapidjson::Value v(rapidjson::StringRef(s.data(), static_cast<rapidjson::SizeType>(s.size())));
-  return json::Write(v);
-}
+std::string JsonString(std::string_view s) { return json::Quote(s); }
 
 std::string SelfLink(const Request& req) {
   std::string link = req.base_url;

@@ -144,6 +144,35 @@ std::string ExplainSql(pqxx::transaction_base& txn, const search::Sql& sql) {
   return plan;
 }
 
+// Runs `fn` on `lease`'s connection, mapping libpqxx exceptions to Status and marking the
+// lease broken when the connection is.
+template <typename Fn>
+Status Guarded(Lease& lease, Fn&& fn) {
+  try {
+    fn();
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    bool broken = false;
+    Status s = StatusFromException(e, &broken);
+    if (broken) lease.MarkBroken();
+    return s;
+  }
+}
+
+// SqlRunner::Run and Explain on a libpqxx transaction, for both runners below.
+template <typename Txn>
+Result<std::vector<search::SqlRow>> GuardedRun(Lease& lease, Txn& txn, const search::Sql& sql) {
+  std::vector<search::SqlRow> out;
+  HESTIA_RETURN_IF_ERROR(Guarded(lease, [&] { out = RunSql(txn, sql); }));
+  return out;
+}
+template <typename Txn>
+Result<std::string> GuardedExplain(Lease& lease, Txn& txn, const search::Sql& sql) {
+  std::string out;
+  HESTIA_RETURN_IF_ERROR(Guarded(lease, [&] { out = ExplainSql(txn, sql); }));
+  return out;
+}
+
 class PgTransaction final : public Transaction {
  public:
   explicit PgTransaction(Lease lease) : lease_(std::move(lease)) {}
@@ -188,15 +217,11 @@ class PgTransaction final : public Transaction {
   }
 
   Result<std::vector<search::SqlRow>> Run(const search::Sql& sql) override {
-    std::vector<search::SqlRow> out;
-    HESTIA_RETURN_IF_ERROR(Guard([&] { out = RunSql(*txn_, sql); }));
-    return out;
+    return GuardedRun(lease_, *txn_, sql);
   }
 
   Result<std::string> Explain(const search::Sql& sql) override {
-    std::string out;
-    HESTIA_RETURN_IF_ERROR(Guard([&] { out = ExplainSql(*txn_, sql); }));
-    return out;
+    return GuardedExplain(lease_, *txn_, sql);
   }
 
   Result<std::vector<ReindexItem>> LockReindexBatch(const ReindexJob& job, int limit) override {
@@ -238,15 +263,7 @@ class PgTransaction final : public Transaction {
  private:
   template <typename Fn>
   Status Guard(Fn&& fn) {
-    try {
-      fn();
-      return Status::Ok();
-    } catch (const std::exception& e) {
-      bool broken = false;
-      Status s = StatusFromException(e, &broken);
-      if (broken) lease_.MarkBroken();
-      return s;
-    }
+    return Guarded(lease_, std::forward<Fn>(fn));
   }
 
   Lease lease_;
@@ -278,29 +295,17 @@ class PgReader final : public search::SqlRunner {
   }
 
   Result<std::vector<search::SqlRow>> Run(const search::Sql& sql) override {
-    std::vector<search::SqlRow> out;
-    HESTIA_RETURN_IF_ERROR(Guard([&] { out = RunSql(*txn_, sql); }));
-    return out;
+    return GuardedRun(lease_, *txn_, sql);
   }
 
   Result<std::string> Explain(const search::Sql& sql) override {
-    std::string out;
-    HESTIA_RETURN_IF_ERROR(Guard([&] { out = ExplainSql(*txn_, sql); }));
-    return out;
+    return GuardedExplain(lease_, *txn_, sql);
   }
 
  private:
   template <typename Fn>
   Status Guard(Fn&& fn) {
-    try {
-      fn();
-      return Status::Ok();
-    } catch (const std::exception& e) {
-      bool broken = false;
-      Status s = StatusFromException(e, &broken);
-      if (broken) lease_.MarkBroken();
-      return s;
-    }
+    return Guarded(lease_, std::forward<Fn>(fn));
   }
 
   Lease lease_;

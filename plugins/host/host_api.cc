@@ -3,6 +3,7 @@
 #include <cstring>
 #include <exception>
 
+#include "hestia/base/json.h"
 #include "hestia/base/log.h"
 #include "hestia/base/operation_outcome.h"
 #include "hestia/base/time.h"
@@ -436,37 +437,6 @@ Status CallbackError(const hestia_call& call, hestia_status code, const std::str
                        " without reporting an error (code " + std::to_string(code) + ")");
 }
 
-std::string JsonQuote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static const char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xf];
-          out += kHex[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string JsonQuote(std::string_view s) { return json::Quote(s); }
 
 }  // namespace hestia::plugins

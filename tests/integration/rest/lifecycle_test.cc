@@ -15,7 +15,7 @@ namespace hestia::testing {
 namespace {
 
 long long Total(HttpClient& c, const std::string& url) {
-  auto r = c.Send("GET", url);
+  auto r = c.Send("GET", url + "?_total=accurate");
   if (!r.ok() || r->status != 200) return -1;
   json::Document doc;
   if (!json::Parse(r->body, {}, &doc).ok()) return -1;

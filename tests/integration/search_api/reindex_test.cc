@@ -24,7 +24,7 @@ std::string EyePatient(const std::string& colour) {
 }
 
 long long Total(HttpClient& c, const std::string& target) {
-  HttpResponse r = Send(c, "GET", target);
+  HttpResponse r = Send(c, "GET", target + "&_total=accurate");
   EXPECT_EQ(r.status, 200) << target << "\n" << r.body;
   json::Document doc = ParseBody(r);
   const json::Value* t = json::Member(doc, "total");

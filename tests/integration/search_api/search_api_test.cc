@@ -95,9 +95,12 @@ TEST(SearchApiTest, SearchsetBundleHasTotalSelfAndNextLinks) {
   std::set<std::string> created;
   for (int i = 0; i < 5; ++i)
     created.insert("Patient/" + CreatePatient(c, family, "G" + std::to_string(i)));
-  Page first = GetPage(c, "/fhir/Patient?family=" + family + "&_count=2");
+  Page first = GetPage(c, "/fhir/Patient?family=" + family + "&_count=2&_total=accurate");
   EXPECT_EQ(json::StringMember(first.doc, "type"), "searchset");
   EXPECT_EQ(first.total, 5);
+  // Without _total, a multi-page result carries no total (it would cost a count).
+  EXPECT_EQ(GetPage(c, "/fhir/Patient?family=" + family + "&_count=2").total, -1);
+  EXPECT_EQ(GetPage(c, "/fhir/Patient?family=" + family).total, 5);  // one page: free
   EXPECT_EQ(first.ids.size(), 2u);
   ASSERT_FALSE(first.next.empty());
   EXPECT_NE(first.next.find("_cursor="), std::string::npos);
@@ -163,7 +166,7 @@ TEST(SearchApiTest, PostSearchMatchesGetAndLinksAreGetUrls) {
   auto get = AllPages(c, "/fhir/Patient?family=" + family);
   HttpResponse r = Send(c, "POST", "/fhir/Patient/_search",
                         {{"Content-Type", "application/x-www-form-urlencoded"}},
-                        "family=" + family + "&_count=2");
+                        "family=" + family + "&_count=2&_total=accurate");
   ASSERT_EQ(r.status, 200) << r.body;
   json::Document doc = ParseBody(r);
   EXPECT_EQ(doc["total"].GetInt(), 3);

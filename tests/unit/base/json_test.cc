@@ -34,6 +34,14 @@ TEST(JsonTest, DecimalsKeepTheirExactText) {
   EXPECT_EQ(NumberText(doc["d"]), "123456789012345678901234567890");
 }
 
+TEST(JsonTest, QuoteAlwaysMakesAString) {
+  EXPECT_EQ(Quote("a\"b\\c\n"), R"("a\"b\\c\n")");
+  EXPECT_EQ(Quote(std::string_view("\x01"
+                                   "42")),
+            R"("\u000142")");  // never a raw number
+  EXPECT_EQ(Quote(""), R"("")");
+}
+
 TEST(JsonTest, PrettyOutputIsIndented) {
   Document doc;
   ASSERT_TRUE(ParseText(R"({"a":[1,2.50]})", &doc).ok());

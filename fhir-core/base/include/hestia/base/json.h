@@ -44,6 +44,8 @@ Status Parse(std::string_view text, const Limits& limits, Document* doc);
 
 // Serializes `value` compactly, or with two-space indentation when `pretty`.
 std::string Write(const Value& value, bool pretty = false);
+// `s` as a JSON string literal, quotes included (for JSON assembled as text).
+std::string Quote(std::string_view s);
 
 // Number helpers aware of raw numbers (see the file comment).
 bool IsNumber(const Value& v);
