@@ -14,25 +14,12 @@ namespace {
 // The oldest transaction still running: rows with a smaller xid are final.
 constexpr const char* kSnapshotXmin = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
 
-template <typename T, typename Fn>
-Result<T> WithLease(Pool& pool, Fn&& fn) {
-  HESTIA_ASSIGN_OR_RETURN(Lease lease, pool.Acquire());
-  try {
-    return fn(lease.conn());
-  } catch (const std::exception& e) {
-    bool broken = false;
-    Status s = StatusFromException(e, &broken);
-    if (broken) lease.MarkBroken();
-    return s;
-  }
-}
-
 class PgPluginStore final : public PluginStore {
  public:
   explicit PgPluginStore(const StoreOptions& options) : pool_(options) {}
 
   Status EnsureSubscriber(const std::string& subscriber) override {
-    auto r = WithLease<bool>(pool_, [&](pqxx::connection& conn) {
+    auto r = WithConnection<bool>(pool_, [&](pqxx::connection& conn) {
       pqxx::work txn(conn);
       txn.exec_params(std::string("INSERT INTO plugin_event_position (subscriber, last_xid, "
                                   "last_seq) VALUES ($1, ") +
@@ -46,7 +33,7 @@ class PgPluginStore final : public PluginStore {
 
   Result<int> DeliverEvents(const std::string& subscriber, int limit,
                             const std::function<Delivery(const OutboxEvent&)>& deliver) override {
-    return WithLease<int>(pool_, [&](pqxx::connection& conn) -> Result<int> {
+    return WithConnection<int>(pool_, [&](pqxx::connection& conn) -> Result<int> {
       pqxx::work txn(conn);
       auto position = txn.exec_params(
           "SELECT last_xid, last_seq FROM plugin_event_position WHERE subscriber = $1 "
@@ -88,7 +75,7 @@ class PgPluginStore final : public PluginStore {
   }
 
   Result<long long> PruneEvents(Micros before) override {
-    return WithLease<long long>(pool_, [&](pqxx::connection& conn) -> Result<long long> {
+    return WithConnection<long long>(pool_, [&](pqxx::connection& conn) -> Result<long long> {
       pqxx::work txn(conn);
       auto r = txn.exec_params(
           "DELETE FROM resource_event e USING resource_version v WHERE v.seq = e.version_seq "
@@ -102,7 +89,7 @@ class PgPluginStore final : public PluginStore {
 
   Result<bool> ClaimJobRun(const std::string& job, int64_t lock_key, Micros since,
                            Micros now) override {
-    return WithLease<bool>(pool_, [&](pqxx::connection& conn) -> Result<bool> {
+    return WithConnection<bool>(pool_, [&](pqxx::connection& conn) -> Result<bool> {
       pqxx::work txn(conn);
       if (!txn.exec_params1("SELECT pg_try_advisory_xact_lock($1)", lock_key)[0].as<bool>()) {
         return false;

@@ -65,4 +65,19 @@ void PrepareStatements(pqxx::connection& conn);
 // Maps a libpqxx/std exception to our Status vocabulary (see store.h for the categories).
 Status StatusFromException(const std::exception& e, bool* connection_broken);
 
+// Runs `fn(connection)` with a pooled connection, mapping exceptions to Status and discarding
+// a connection that broke.
+template <typename T, typename Fn>
+Result<T> WithConnection(Pool& pool, Fn&& fn) {
+  HESTIA_ASSIGN_OR_RETURN(Lease lease, pool.Acquire());
+  try {
+    return fn(lease.conn());
+  } catch (const std::exception& e) {
+    bool broken = false;
+    Status s = StatusFromException(e, &broken);
+    if (broken) lease.MarkBroken();
+    return s;
+  }
+}
+
 }  // namespace hestia::storage

@@ -33,21 +33,6 @@ VersionRecord ToRecord(const pqxx::row& row) {
   return r;
 }
 
-// Runs `fn` with a pooled connection, mapping exceptions to Status and discarding connections
-// that broke.
-template <typename T, typename Fn>
-Result<T> WithConnection(Pool& pool, Fn&& fn) {
-  HESTIA_ASSIGN_OR_RETURN(Lease lease, pool.Acquire());
-  try {
-    return fn(lease.conn());
-  } catch (const std::exception& e) {
-    bool broken = false;
-    Status s = StatusFromException(e, &broken);
-    if (broken) lease.MarkBroken();
-    return s;
-  }
-}
-
 // A PostgreSQL array literal of text elements, bound as one parameter (never SQL text):
 // every element quoted, with '"' and '\\' escaped.
 std::string TextArray(const std::vector<std::string>& items) {

@@ -193,6 +193,22 @@ Result<OperationResult> PluginHost::InvokeOperation(const Caller& caller,
   return OperationResult{c.http_status, std::move(c.body)};
 }
 
+namespace {
+
+// The ABI view of a write; borrows the strings of `write` (R3).
+hestia_write WriteView(const WriteInfo& write, uint32_t flag) {
+  hestia_write w;
+  w.struct_size = sizeof w;
+  w.interaction = flag;
+  w.type = C(write.type);
+  w.id = C(write.id);
+  w.version = write.version;
+  w.resource = C(write.resource);
+  return w;
+}
+
+}  // namespace
+
 bool PluginHost::HasInterceptors() const { return !impl_->interceptors.empty(); }
 
 Status PluginHost::BeforeWrite(const Caller& caller, const WriteInfo& write) {
@@ -201,13 +217,7 @@ Status PluginHost::BeforeWrite(const Caller& caller, const WriteInfo& write) {
     if (icp.phase != HESTIA_PHASE_BEFORE || (icp.interactions & flag) == 0) continue;
     if (!icp.type.empty() && icp.type != write.type) continue;
     hestia_call c = NewCall(impl_.get(), icp.plugin, caller);
-    hestia_write w;
-    w.struct_size = sizeof w;
-    w.interaction = flag;
-    w.type = C(write.type);
-    w.id = C(write.id);
-    w.version = write.version;
-    w.resource = C(write.resource);
+    hestia_write w = WriteView(write, flag);
     const hestia_status s = icp.handler(icp.user_data, &c, &w);
     if (s != HESTIA_OK) {
       return CallbackError(c, s, "before a write of " + std::string(write.type));
@@ -222,13 +232,7 @@ void PluginHost::AfterWrite(const Caller& caller, const WriteInfo& write) {
     if (icp.phase != HESTIA_PHASE_AFTER || (icp.interactions & flag) == 0) continue;
     if (!icp.type.empty() && icp.type != write.type) continue;
     hestia_call c = NewCall(impl_.get(), icp.plugin, caller);
-    hestia_write w;
-    w.struct_size = sizeof w;
-    w.interaction = flag;
-    w.type = C(write.type);
-    w.id = C(write.id);
-    w.version = write.version;
-    w.resource = C(write.resource);
+    hestia_write w = WriteView(write, flag);
     const hestia_status s = icp.handler(icp.user_data, &c, &w);
     if (s != HESTIA_OK) {
       const Status e = CallbackError(c, s, "after a write of " + std::string(write.type));
