@@ -1,6 +1,7 @@
 // Running a search and rendering its searchset Bundle. See search.h.
 // FHIR R4: http://hl7.org/fhir/R4/search.html, http://hl7.org/fhir/R4/bundle.html#searchset
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "bundle_text.h"
