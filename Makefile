@@ -8,14 +8,20 @@ PORT ?= 8080
 setup:
 	scripts/setup.sh
 
-# Release build of the server at build/hestia.
+# Release build of the server at build/hestia and the plug-ins in build/plugins-out.
 build: setup
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DHESTIA_TESTS=OFF >/dev/null
-	cmake --build build -j $(JOBS) --target hestia
+	cmake --build build -j $(JOBS) --target hestia hestia_scheduling
 
-# Starts the server with an embedded PostgreSQL in ./var and the demo clinic.
+# Starts the server with an embedded PostgreSQL in ./var, the demo clinic and the scheduling
+# plug-in (docs/scheduling.md).
+# The plug-in loader accepts only a folder that is not group- or world-writable, reached
+# without symbolic links.
 run: build
-	build/hestia serve --port $(PORT) --data-dir $(DATA_DIR) --demo true
+	chmod 755 build/plugins-out build/plugins-out/scheduling.so
+	build/hestia serve --port $(PORT) --data-dir $(DATA_DIR) --demo true \
+	  --plugins-dir "$$(realpath build/plugins-out)" \
+	  --plugins-list '[{name: scheduling, file: scheduling.so}]'
 
 # Sanitizer build (ASan + UBSan), format and tidy checks, every test through ctest.
 test: setup

@@ -40,7 +40,7 @@ Result<EntryResult> DeleteInTransaction(storage::Transaction& txn, const std::st
   v.last_updated = NextLastUpdated(current->last_updated);
   v.deleted = true;
   v.method = "DELETE";
-  HESTIA_RETURN_IF_ERROR(PluginBeforeWrite(v));
+  HESTIA_RETURN_IF_ERROR(PluginBeforeWrite(v, current->body));
   HESTIA_RETURN_IF_ERROR(txn.Write(v));
   r.version = v.version;
   r.last_modified = v.last_updated;

@@ -108,7 +108,7 @@ Response PluginOperation(const Context& ctx, const Request& req, uint32_t level,
   return r;
 }
 
-Status PluginBeforeWrite(const storage::NewVersion& version) {
+Status PluginBeforeWrite(const storage::NewVersion& version, std::string_view previous) {
   if (current_ctx == nullptr || current_ctx->options.plugins == nullptr) return Status::Ok();
   plugins::PluginHost* host = current_ctx->options.plugins;
   if (!host->HasInterceptors()) return Status::Ok();
@@ -120,6 +120,7 @@ Status PluginBeforeWrite(const storage::NewVersion& version) {
   w.id = version.id;
   w.version = version.version;
   if (!version.deleted) w.resource = version.body;
+  w.previous = previous;
   return host->BeforeWrite(CallerOf(*current_req), w);
 }
 

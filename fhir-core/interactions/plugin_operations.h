@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hestia/conformance/capability_statement.h"
@@ -46,8 +47,9 @@ Response PluginOperation(const Context& ctx, const Request& req, uint32_t level,
                          const std::string& type, const std::string& id, const std::string& name);
 
 // The before-phase interceptors for `version` (kind from it: deleted → delete, version 1 →
-// create, else update). OK when no scope or no plug-in; a rejection is the plug-in's Status.
-Status PluginBeforeWrite(const storage::NewVersion& version);
+// create, else update). `previous` is the current version the write replaces ("" when none),
+// borrowed for the call. OK when no scope or no plug-in; a rejection is the plug-in's Status.
+Status PluginBeforeWrite(const storage::NewVersion& version, std::string_view previous = {});
 
 // The after-phase interceptors for a committed write of `kind` (a create answered 200 wrote
 // nothing and is skipped; an update answered 201 is reported as a create).

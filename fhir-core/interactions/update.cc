@@ -56,7 +56,7 @@ Result<EntryResult> UpdateInTransaction(const Context& ctx, storage::Transaction
   json::Document copy;
   copy.CopyFrom(resource, copy.GetAllocator());
   v.body = StampResource(&copy, id, v.version, v.last_updated);
-  HESTIA_RETURN_IF_ERROR(PluginBeforeWrite(v));
+  HESTIA_RETURN_IF_ERROR(PluginBeforeWrite(v, exists ? current->body : std::string()));
   HESTIA_RETURN_IF_ERROR(txn.Write(v));
   r.status = exists ? 200 : 201;
   r.version = v.version;

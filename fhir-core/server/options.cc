@@ -47,6 +47,9 @@ const std::vector<OptionSpec>& ServeOptions() {
       {"search.statement_timeout_ms", "search-timeout-ms", "10000",
        "Longest a search statement may run; longer searches answer 503 with an "
        "OperationOutcome (issue code timeout)."},
+      {"booking.patient_exclusive", "booking-patient-exclusive", "true",
+       "Refuse overlapping bookings of one Patient, as for practitioners, locations and "
+       "devices (enforced by PostgreSQL; docs/adr/0010-scheduling.md)."},
       {"demo.load", "demo", "false",
        "Load the demo clinic (fhir-core/server/demo/clinic.json) into an empty database."},
       {"demo.file", "demo-file", HESTIA_DEFAULT_DEMO_FILE, "The demo data Bundle."},

@@ -63,6 +63,7 @@ Result<Runtime> OpenRuntime(const Config& config, const RuntimeMinimums& minimum
   store_options.statement_timeout_ms = static_cast<int>(statement_timeout);
   store_options.acquire_timeout_ms = static_cast<int>(acquire_timeout);
   store_options.startup_timeout_ms = static_cast<int>(startup_timeout);
+  store_options.booking_patient_exclusive = config.GetBool("booking.patient_exclusive");
   struct Database {
     std::unique_ptr<storage::EmbeddedCluster> cluster;
     std::unique_ptr<storage::Store> store;

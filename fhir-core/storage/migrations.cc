@@ -215,6 +215,242 @@ CREATE TABLE plugin_job_run (
   last_run bigint NOT NULL
 );
 )sql"},
+      // Booking invariants (docs/adr/0010-scheduling.md), enforced by PostgreSQL for every
+      // path that writes an Appointment or a Slot — REST, Bundles, import, plug-ins — rather
+      // than by checks in C++. A row trigger on resource_version (Appointment and Slot only)
+      // keeps two tables in step with the current version: booking_slot holds one row per
+      // occupied seat of a Slot (primary key slot + seat, seats below the Slot's capacity),
+      // booking_busy one row per busy actor and period, where an exclusion constraint refuses
+      // overlaps. Rows of one multi-seat Slot share a group and do not conflict with each
+      // other. A hold (pending with the hold-expires extension) occupies until it expires;
+      // expired rows are cleared by the next booking that meets them. Errors: 23P01 (refused
+      // by the invariant, 409) and HSB01 (the booking data is unusable, 400).
+      {5, "booking invariants: seats per Slot, no overlapping busy periods", R"sql(
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+
+CREATE TABLE booking_policy (
+  singleton         boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  patient_exclusive boolean NOT NULL DEFAULT true
+);
+INSERT INTO booking_policy DEFAULT VALUES;
+
+CREATE TABLE booking_slot (
+  slot           text        NOT NULL,
+  seat           integer     NOT NULL CHECK (seat >= 0),
+  appointment_pk bigint      NOT NULL,
+  expires_at     timestamptz,
+  PRIMARY KEY (slot, seat)
+);
+CREATE INDEX booking_slot_appointment ON booking_slot (appointment_pk);
+
+CREATE TABLE booking_busy (
+  appointment_pk bigint      NOT NULL,
+  actor          text        NOT NULL,
+  period         tstzrange   NOT NULL,
+  grp            text        NOT NULL,
+  expires_at     timestamptz,
+  CONSTRAINT booking_busy_no_overlap
+    EXCLUDE USING gist (actor WITH =, period WITH &&, grp WITH <>)
+);
+CREATE INDEX booking_busy_appointment ON booking_busy (appointment_pk);
+
+-- A JSON array member, or an empty array when absent or not an array.
+CREATE FUNCTION booking_array(doc jsonb, member text) RETURNS jsonb
+  LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE jsonb_typeof(doc -> member) WHEN 'array' THEN doc -> member ELSE '[]'::jsonb END
+$$;
+
+-- A FHIR instant as timestamptz; HSB01 names the element when it is not one.
+CREATE FUNCTION booking_instant(value text, element text) RETURNS timestamptz
+  LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF value IS NULL THEN RETURN NULL; END IF;
+  IF value !~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'HSB01',
+      MESSAGE = format('%s must be an instant with a time zone, not "%s"', element, value);
+  END IF;
+  RETURN value::timestamptz;
+EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+  RAISE EXCEPTION USING ERRCODE = 'HSB01',
+    MESSAGE = format('%s is not a valid instant: "%s"', element, value);
+END
+$$;
+
+-- The seats of a Slot (its slot-capacity extension, default 1).
+CREATE FUNCTION booking_capacity(slot_doc jsonb) RETURNS integer
+  LANGUAGE sql IMMUTABLE AS $$
+  SELECT coalesce((SELECT CASE WHEN jsonb_typeof(e -> 'valuePositiveInt') = 'number'
+                               THEN greatest(1, (e ->> 'valuePositiveInt')::numeric::integer)
+                          END
+                     FROM jsonb_array_elements(booking_array(slot_doc, 'extension')) e
+                    WHERE e ->> 'url' = 'http://hestia.health/fhir/StructureDefinition/slot-capacity'
+                    LIMIT 1), 1)
+$$;
+
+-- Brings the booking rows of one resource version in line with it (see migration comment).
+CREATE FUNCTION booking_apply_version(p_pk bigint, p_type text, p_id text, p_deleted boolean,
+                                      p_body text) RETURNS void
+  LANGUAGE plpgsql AS $$
+DECLARE
+  doc       jsonb;
+  status    text;
+  expires   timestamptz;
+  starts    timestamptz;
+  ends      timestamptz;
+  span      tstzrange;
+  grp       text;
+  slot_key  text;
+  slot_doc  jsonb;
+  capacity  integer;
+  free_seat integer;
+  actor_key text;
+  patients  boolean;
+  taken     integer;
+BEGIN
+  IF p_type = 'Slot' THEN
+    -- A Slot may not lose seats that are occupied: deleting it, making it unavailable or
+    -- lowering its capacity below an occupied seat is refused until those bookings end.
+    SELECT count(*) INTO taken FROM booking_slot b
+     WHERE b.slot = 'Slot/' || p_id
+       AND (b.expires_at IS NULL OR b.expires_at > clock_timestamp())
+       AND (p_deleted OR p_body IS NULL
+            OR p_body::jsonb ->> 'status' IN ('busy-unavailable', 'entered-in-error')
+            OR b.seat >= booking_capacity(p_body::jsonb));
+    IF taken > 0 THEN
+      RAISE EXCEPTION USING ERRCODE = '23P01',
+        MESSAGE = format('Slot/%s has %s active booking(s) that this change would drop; '
+                         'cancel or move them first', p_id, taken);
+    END IF;
+    RETURN;
+  END IF;
+
+  DELETE FROM booking_busy WHERE appointment_pk = p_pk;
+  DELETE FROM booking_slot WHERE appointment_pk = p_pk;
+  IF p_deleted OR p_body IS NULL THEN RETURN; END IF;
+  doc := p_body::jsonb;
+  status := doc ->> 'status';
+  IF status IS NULL OR status NOT IN ('pending', 'booked', 'arrived', 'checked-in', 'fulfilled')
+  THEN
+    RETURN;
+  END IF;
+  IF status = 'pending' THEN  -- only a pending Appointment is a hold that can expire
+    SELECT booking_instant(e ->> 'valueInstant', 'Appointment.extension(hold-expires)')
+      INTO expires
+      FROM jsonb_array_elements(booking_array(doc, 'extension')) e
+     WHERE e ->> 'url' = 'http://hestia.health/fhir/StructureDefinition/hold-expires'
+     LIMIT 1;
+  END IF;
+  IF expires IS NOT NULL AND expires <= clock_timestamp() THEN
+    RETURN;  -- an expired hold holds nothing
+  END IF;
+  starts := booking_instant(doc ->> 'start', 'Appointment.start');
+  ends := booking_instant(doc ->> 'end', 'Appointment.end');
+  IF starts IS NULL OR ends IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'HSB01',
+      MESSAGE = format('a %s Appointment needs start and end (app-3)', status);
+  END IF;
+  IF ends <= starts THEN
+    RAISE EXCEPTION USING ERRCODE = 'HSB01', MESSAGE = 'Appointment.end must be after start';
+  END IF;
+  span := tstzrange(starts, ends, '[)');
+  grp := 'Appointment/' || p_id;
+
+  -- Seats first, in key order (two bookings of the same Slots lock them in one order).
+  FOR slot_key IN
+    SELECT DISTINCT substring(s ->> 'reference'
+                              FROM '(?:^|/)(Slot/[A-Za-z0-9.-]{1,64})(?:/_history/[^/]*)?$')
+      FROM jsonb_array_elements(booking_array(doc, 'slot')) s
+     ORDER BY 1
+  LOOP
+    IF slot_key IS NULL THEN
+      RAISE EXCEPTION USING ERRCODE = 'HSB01',
+        MESSAGE = 'Appointment.slot must reference Slot resources of this server';
+    END IF;
+    SELECT v.body::jsonb INTO slot_doc
+      FROM resource r JOIN resource_version v ON v.res_pk = r.pk AND v.version = r.version
+     WHERE r.res_type = 'Slot' AND r.res_id = substr(slot_key, 6) AND NOT r.deleted
+       FOR UPDATE OF r;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'HSB01',
+        MESSAGE = format('Appointment.slot references %s, which does not exist', slot_key);
+    END IF;
+    IF slot_doc ->> 'status' IN ('busy-unavailable', 'entered-in-error') THEN
+      RAISE EXCEPTION USING ERRCODE = '23P01',
+        MESSAGE = format('%s is not available for booking', slot_key);
+    END IF;
+    capacity := booking_capacity(slot_doc);
+    DELETE FROM booking_slot WHERE slot = slot_key AND expires_at <= clock_timestamp();
+    SELECT min(s) INTO free_seat FROM generate_series(0, capacity - 1) s
+     WHERE NOT EXISTS (SELECT 1 FROM booking_slot b WHERE b.slot = slot_key AND b.seat = s);
+    IF free_seat IS NULL THEN
+      RAISE EXCEPTION USING ERRCODE = '23P01',
+        MESSAGE = format('%s is already booked (%s of %s seats taken)', slot_key, capacity,
+                         capacity);
+    END IF;
+    INSERT INTO booking_slot (slot, seat, appointment_pk, expires_at)
+      VALUES (slot_key, free_seat, p_pk, expires);
+    IF capacity > 1 THEN grp := slot_key; END IF;
+  END LOOP;
+
+  -- Then the actors: every participant who is not declined and not information-only.
+  SELECT p.patient_exclusive INTO patients FROM booking_policy p;
+  FOR actor_key IN
+    SELECT DISTINCT k FROM (
+      SELECT substring(pt -> 'actor' ->> 'reference'
+                       FROM '(?:^|/)((?:Practitioner|PractitionerRole|Location|Device|Patient)/'
+                            '[A-Za-z0-9.-]{1,64})(?:/_history/[^/]*)?$') AS k
+        FROM jsonb_array_elements(booking_array(doc, 'participant')) pt
+       WHERE coalesce(pt ->> 'status', '') <> 'declined'
+         AND coalesce(pt ->> 'required', '') <> 'information-only') a
+     WHERE k IS NOT NULL AND (patients OR k NOT LIKE 'Patient/%')
+     ORDER BY 1
+  LOOP
+    DELETE FROM booking_busy b
+     WHERE b.actor = actor_key AND b.expires_at <= clock_timestamp();
+    BEGIN
+      INSERT INTO booking_busy (appointment_pk, actor, period, grp, expires_at)
+        VALUES (p_pk, actor_key, span, grp, expires);
+    EXCEPTION WHEN exclusion_violation THEN
+      RAISE EXCEPTION USING ERRCODE = '23P01',
+        MESSAGE = format('%s already has a booking that overlaps %s to %s', actor_key,
+                         doc ->> 'start', doc ->> 'end');
+    END;
+  END LOOP;
+END
+$$;
+
+CREATE FUNCTION booking_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM booking_apply_version(NEW.res_pk, NEW.res_type, NEW.res_id, NEW.deleted, NEW.body);
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER resource_version_booking AFTER INSERT ON resource_version
+  FOR EACH ROW WHEN (NEW.res_type IN ('Appointment', 'Slot'))
+  EXECUTE FUNCTION booking_apply();
+
+-- Appointments stored before this migration take their seats and periods now, oldest first;
+-- one that conflicts with an earlier one is reported and left without rows.
+DO $$
+DECLARE
+  cur record;
+BEGIN
+  FOR cur IN
+    SELECT r.pk, r.res_id, v.body
+      FROM resource r JOIN resource_version v ON v.res_pk = r.pk AND v.version = r.version
+     WHERE r.res_type = 'Appointment' AND NOT r.deleted
+     ORDER BY r.pk
+  LOOP
+    BEGIN
+      PERFORM booking_apply_version(cur.pk, 'Appointment', cur.res_id, false, cur.body);
+    EXCEPTION WHEN SQLSTATE '23P01' OR SQLSTATE 'HSB01' THEN
+      RAISE WARNING 'Appointment/% keeps no booking rows: %', cur.res_id, SQLERRM;
+    END;
+  END LOOP;
+END
+$$;
+)sql"},
   };
   return kMigrations;
 }

@@ -2,6 +2,8 @@
 #include "pool.h"
 
 #include <chrono>
+#include <string>
+#include <string_view>
 
 #include "hestia/base/log.h"
 
@@ -94,6 +96,19 @@ PoolStats Pool::Stats() {
   return {options_.pool_size, in_use_, waiting_, connect_failures_};
 }
 
+namespace {
+
+// The first line of a server error without libpq's "ERROR:  " prefix (the CONTEXT lines that
+// follow name our SQL functions, which clients need not see).
+std::string PrimaryMessage(const std::string& what) {
+  std::string line = what.substr(0, what.find('\n'));
+  constexpr std::string_view kPrefix = "ERROR:  ";
+  if (line.rfind(kPrefix, 0) == 0) line.erase(0, kPrefix.size());
+  return line;
+}
+
+}  // namespace
+
 Status StatusFromException(const std::exception& e, bool* connection_broken) {
   *connection_broken = false;
   if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr ||
@@ -120,6 +135,11 @@ Status StatusFromException(const std::exception& e, bool* connection_broken) {
       return UnavailableError(std::string("database connection lost: ") + e.what());
     }
     if (state == "57014") return {StatusCode::kTimeout, "database statement timed out"};
+    // The booking invariants of migration 5 (docs/adr/0010-scheduling.md): a refused booking
+    // is a conflict (never retried as a lost race), unusable booking data a bad request. Their
+    // messages are written for the client.
+    if (state == "23P01") return {StatusCode::kConflict, PrimaryMessage(e.what())};
+    if (state == "HSB01") return InvalidError(PrimaryMessage(e.what()));
     // 57P01..57P03 admin shutdown / crash shutdown / cannot connect now; 08xxx connection.
     if (state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0) {
       *connection_broken = true;

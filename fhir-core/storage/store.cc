@@ -299,7 +299,8 @@ class PgReader final : public search::SqlRunner {
 
 class PgStore final : public Store {
  public:
-  explicit PgStore(const StoreOptions& options) : pool_(options) {}
+  explicit PgStore(const StoreOptions& options)
+      : pool_(options), booking_patient_exclusive_(options.booking_patient_exclusive) {}
 
   Result<std::unique_ptr<Transaction>> Begin() override {
     HESTIA_ASSIGN_OR_RETURN(Lease lease, pool_.Acquire());
@@ -453,7 +454,13 @@ class PgStore final : public Store {
           bool broken = false;
           return StatusFromException(e, &broken);
         }
-        return ApplyMigrations(lease->conn());
+        HESTIA_RETURN_IF_ERROR(ApplyMigrations(lease->conn()));
+        return Guarded(*lease, [&] {
+          pqxx::work txn(lease->conn());
+          txn.exec_params("UPDATE booking_policy SET patient_exclusive = $1",
+                          booking_patient_exclusive_);
+          txn.commit();
+        });
       }
       last = lease.status();
       if (std::chrono::steady_clock::now() > deadline) return last;
@@ -463,6 +470,7 @@ class PgStore final : public Store {
 
  private:
   Pool pool_;
+  bool booking_patient_exclusive_;
 };
 
 }  // namespace

@@ -204,6 +204,7 @@ hestia_write WriteView(const WriteInfo& write, uint32_t flag) {
   w.id = C(write.id);
   w.version = write.version;
   w.resource = C(write.resource);
+  w.previous = C(write.previous);
   return w;
 }
 

@@ -35,7 +35,7 @@ extern "C" {
 
 #define HESTIA_PLUGIN_MAGIC 0x48504c47u /* "HPLG" */
 #define HESTIA_PLUGIN_ABI_MAJOR 1u
-#define HESTIA_PLUGIN_ABI_MINOR 0u
+#define HESTIA_PLUGIN_ABI_MINOR 1u
 
 /* The name of the one symbol a plug-in exports. */
 #define HESTIA_PLUGIN_ENTRY_SYMBOL "hestia_plugin_entry_v1"
@@ -162,6 +162,10 @@ typedef struct hestia_write {
   hestia_string_view id;
   int64_t version;             /* the version written (after) or about to be written (before) */
   hestia_string_view resource; /* the resource JSON as stored; empty for deletes */
+  /* Since v1.1 (present when struct_size covers it). Before phase: the current version's JSON
+   * that this write replaces, read under the write's row lock (so exactly the version being
+   * replaced); empty for a create or when the resource was deleted. Empty in the after phase. */
+  hestia_string_view previous;
 } hestia_write;
 
 /* Before-phase: HESTIA_OK lets the write proceed; an error code plus set_error rejects it with

@@ -123,6 +123,7 @@ struct Write {
   uint32_t interaction = 0;
   std::string_view type, id, resource;
   int64_t version = 0;
+  std::string_view previous;  // ABI v1.1: the version a before-phase write replaces ("" if none)
 };
 struct Event {
   uint32_t interaction = 0;
@@ -208,6 +209,9 @@ inline hestia_status InterceptorTrampoline(void* user_data, hestia_call* call,
     write.id = View(w->id);
     write.resource = View(w->resource);
     write.version = w->version;
+    if (w->struct_size >= offsetof(hestia_write, previous) + sizeof(hestia_string_view)) {
+      write.previous = View(w->previous);  // a v1.0 host does not send it
+    }
     slot->interceptor(c, write);
   });
 }

@@ -32,6 +32,9 @@ struct StoreOptions {
   int acquire_timeout_ms = 5000;     // waiting for a free connection → kUnavailable
   int statement_timeout_ms = 30000;  // PostgreSQL statement_timeout on every connection
   int startup_timeout_ms = 30000;    // Open() retries connecting this long
+  // Whether a Patient, like a practitioner or location, may not have two overlapping bookings
+  // (migration 5's booking_policy; every node of a cluster should agree).
+  bool booking_patient_exclusive = true;
 };
 
 // One stored version of a resource, exactly as served.

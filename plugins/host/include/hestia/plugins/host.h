@@ -93,6 +93,7 @@ struct WriteInfo {
   std::string_view id;
   long version = 0;
   std::string_view resource;  // the JSON to be stored (before) or stored (after); "" deletes
+  std::string_view previous;  // the version this write replaces; "" for creates (ABI v1.1)
 };
 
 struct OperationCall {
