@@ -366,10 +366,18 @@ BEGIN
       RAISE EXCEPTION USING ERRCODE = 'HSB01',
         MESSAGE = 'Appointment.slot must reference Slot resources of this server';
     END IF;
+    -- Lock, then read in a second statement: a join in the locking statement would keep the
+    -- snapshot from before the wait and miss a version committed meanwhile.
+    PERFORM 1 FROM resource r
+     WHERE r.res_type = 'Slot' AND r.res_id = substr(slot_key, 6) AND NOT r.deleted
+       FOR UPDATE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'HSB01',
+        MESSAGE = format('Appointment.slot references %s, which does not exist', slot_key);
+    END IF;
     SELECT v.body::jsonb INTO slot_doc
       FROM resource r JOIN resource_version v ON v.res_pk = r.pk AND v.version = r.version
-     WHERE r.res_type = 'Slot' AND r.res_id = substr(slot_key, 6) AND NOT r.deleted
-       FOR UPDATE OF r;
+     WHERE r.res_type = 'Slot' AND r.res_id = substr(slot_key, 6);
     IF NOT FOUND THEN
       RAISE EXCEPTION USING ERRCODE = 'HSB01',
         MESSAGE = format('Appointment.slot references %s, which does not exist', slot_key);

@@ -188,6 +188,13 @@ class PgTransaction final : public Transaction {
       c.deleted = rows[0][2].as<bool>();
       c.last_updated = rows[0][3].as<int64_t>();
       c.body = rows[0][4].as<std::string>();
+      if (!c.deleted && c.body.empty()) {
+        // We waited for the lock behind a writer that committed a new version: the row lock
+        // re-reads the resource row, but the join still saw the statement's snapshot, older
+        // than that version. Read its body now, under the lock (a new statement, a new
+        // snapshot). Without a race this costs nothing: a live version always has a body.
+        c.body = txn_->exec_prepared1("version_body", c.pk, c.version)[0].as<std::string>();
+      }
       out = std::move(c);
     }));
     return out;
@@ -212,12 +219,21 @@ class PgTransaction final : public Transaction {
   Result<std::vector<ReindexItem>> LockReindexBatch(const ReindexJob& job, int limit) override {
     std::vector<ReindexItem> out;
     HESTIA_RETURN_IF_ERROR(Guard([&] {
+      // Lock first, then read the bodies in a second statement: a join in the locking
+      // statement would see the snapshot taken before it waited for a concurrent writer, and
+      // drop (inner join) the resource that writer just gave a new version.
+      auto locked = txn_->exec_params(
+          "SELECT pk FROM resource WHERE NOT deleted AND pk > $1 AND ($2 = '' OR res_type = $2) "
+          "AND ($3 = '' OR res_id = $3) ORDER BY pk LIMIT $4 FOR UPDATE",
+          job.last_pk, job.type, job.id_in_type, limit);
+      if (locked.empty()) return;
+      std::string pks;
+      for (const auto& row : locked) pks += (pks.empty() ? "" : ",") + row[0].as<std::string>();
       auto rows = txn_->exec_params(
           "SELECT r.pk, r.res_type, v.body FROM resource r JOIN resource_version v ON "
-          "v.res_pk = r.pk AND v.version = r.version WHERE NOT r.deleted AND r.pk > $1 AND "
-          "($2 = '' OR r.res_type = $2) AND ($3 = '' OR r.res_id = $3) ORDER BY r.pk LIMIT $4 "
-          "FOR UPDATE OF r",
-          job.last_pk, job.type, job.id_in_type, limit);
+          "v.res_pk = r.pk AND v.version = r.version WHERE r.pk = ANY($1::bigint[]) AND NOT "
+          "r.deleted ORDER BY r.pk",
+          "{" + pks + "}");
       for (const auto& row : rows) {
         out.push_back({row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<std::string>()});
       }

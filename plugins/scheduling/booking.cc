@@ -185,7 +185,7 @@ Document Scheduler::BuildAppointment(const sdk::Call& call,
     throw Error(HESTIA_ERR_INVALID, "the Slots' Schedules name no actor and no patient was given");
   }
   appt.AddMember("participant", std::move(participants), a);
-  Value created(FormatInstant(Now() - Now() % 1000000).c_str(), a);
+  Value created(FormatInstant(NowSeconds()).c_str(), a);
   appt.AddMember("created", std::move(created), a);
   return appt;
 }
@@ -224,13 +224,17 @@ void Scheduler::Hold(sdk::Call& call, const sdk::OperationRequest& req) const {
   std::string patient;
   SlotsAndPatient(params, &slots, &patient);
   Document appt = BuildAppointment(call, slots, patient, params.Resource("appointment"), "pending");
-  const int64_t expires = Now() - Now() % 1000000 + int64_t{settings_.hold_ttl_seconds} * 1000000;
+  const int64_t expires = NowSeconds() + int64_t{settings_.hold_ttl_seconds} * 1000000;
   AddExtension(appt, kHoldExpiresUrl, "valueInstant", FormatInstant(expires), appt.GetAllocator());
   AddTag(appt, "hold", appt.GetAllocator());
   CreateAndRespond(call, appt);
 }
 
 void Scheduler::Book(sdk::Call& call, const sdk::OperationRequest& req) const {
+  if (!req.id.empty()) {
+    Confirm(call, req);  // Appointment/[id]/$book books that hold
+    return;
+  }
   const Parameters params(req.parameters);
   std::vector<std::string> slots;
   std::string patient;
@@ -415,7 +419,7 @@ void Scheduler::Waitlist(sdk::Call& call, const sdk::OperationRequest& req) cons
   for (auto& p : participants.GetArray()) SetString(p, "status", "needs-action", a);
   entry.AddMember("participant", std::move(participants), a);
   Value period(rapidjson::kObjectType);
-  SetString(period, "start", FormatInstant(Now() - Now() % 1000000), a);
+  SetString(period, "start", FormatInstant(NowSeconds()), a);
   SetString(period, "end", String(original, "start"), a);
   Value periods(rapidjson::kArrayType);
   periods.PushBack(std::move(period), a);

@@ -131,6 +131,10 @@ std::vector<std::string> ExtensionDefinitions() {
                           "The booked Appointment a waitlist entry wants to move earlier; "
                           "confirming an offered hold cancels it.",
                           "Reference", {}, "http://hl7.org/fhir/StructureDefinition/Appointment"),
+      ExtensionDefinition(kWaitlistPassedUrl, "WaitlistPassed", "Appointment",
+                          "A Slot offered to this waitlist entry whose hold lapsed; it is not "
+                          "offered to the entry again.",
+                          "Reference", {}, "http://hl7.org/fhir/StructureDefinition/Slot"),
   };
 }
 

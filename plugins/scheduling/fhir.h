@@ -31,6 +31,8 @@ inline constexpr const char* kHoldExpiresUrl =
     "http://hestia.health/fhir/StructureDefinition/hold-expires";
 inline constexpr const char* kWaitlistForUrl =
     "http://hestia.health/fhir/StructureDefinition/waitlist-for";
+inline constexpr const char* kWaitlistPassedUrl =
+    "http://hestia.health/fhir/StructureDefinition/waitlist-passed";
 inline constexpr const char* kTagSystem = "http://hestia.health/fhir/CodeSystem/scheduling";
 
 // Parses `text`; throws Error(HESTIA_ERR_INVALID) naming `what` when it is not a JSON object.

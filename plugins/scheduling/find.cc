@@ -132,7 +132,10 @@ void Scheduler::Find(sdk::Call& call, const sdk::OperationRequest& req) const {
              list[j + 1]->start == list[j]->end && run.size() < 16) {
         run.push_back(list[++j]);
       }
-      if (run.back()->end - run.front()->start >= needed) proposals.push_back(std::move(run));
+      // The whole appointment lies in [start, end), as IHE's $find period means.
+      if (run.back()->end - run.front()->start >= needed && run.back()->end <= end) {
+        proposals.push_back(std::move(run));
+      }
     }
   }
   std::sort(proposals.begin(), proposals.end(), [](const auto& x, const auto& y) {

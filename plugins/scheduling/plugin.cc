@@ -74,8 +74,8 @@ class SchedulingPlugin final : public sdk::Plugin {
         "return", "out", 1, "1", "Appointment", "The Appointment as stored."};
     op("find", "Appointment", HESTIA_OP_TYPE, false,
        "Proposed appointments for free Slots in a window, ordered by time.",
-       {{"start", "in", 1, "1", "dateTime", "Earliest start."},
-        {"end", "in", 1, "1", "dateTime", "Latest start (exclusive)."},
+       {{"start", "in", 1, "1", "dateTime", "Start of the period the appointment lies in."},
+        {"end", "in", 1, "1", "dateTime", "End of that period (the appointment ends by then)."},
         {"practitioner", "in", 0, "*", "Reference", "Only Slots of this actor's Schedules."},
         {"location", "in", 0, "*", "Reference", "Only Slots of this Location's Schedules."},
         {"specialty", "in", 0, "*", "Coding", "system|code of Slot.specialty."},
@@ -89,7 +89,8 @@ class SchedulingPlugin final : public sdk::Plugin {
        "Holds the Slots of a proposal for a limited time (status pending, extension "
        "hold-expires); $confirm books it.",
        {appointment_in, slot_in, patient_in, appointment_out}, &Scheduler::Hold);
-    op("book", "Appointment", HESTIA_OP_TYPE, true, "Books a proposal or Slots directly.",
+    op("book", "Appointment", HESTIA_OP_TYPE | HESTIA_OP_INSTANCE, true,
+       "Books a proposal or Slots directly; on an instance, books that hold (as $confirm).",
        {appointment_in, slot_in, patient_in, appointment_out}, &Scheduler::Book);
     op("request", "Appointment", HESTIA_OP_TYPE, true,
        "A patient's request for a time, holding its Slots until the practitioner approves or "

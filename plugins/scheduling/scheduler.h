@@ -71,6 +71,16 @@ class Scheduler {
 
  private:
   int64_t Now() const { return host_->NowMicros(); }
+  // The present rounded down to a whole second (what goes into stored instants).
+  int64_t NowSeconds() const {
+    const int64_t now = Now();
+    return now - now % 1000000;
+  }
+  // Active (non-lapsed) Appointments holding Slot `slot_id`; *pending counts the pending ones.
+  int ActiveBookings(const sdk::Call& call, const std::string& slot_id, int* pending) const;
+  // Free Slots of the Schedule of `slot` that follow it back to back until `minutes` are
+  // covered, `slot` first; empty when they do not cover it.
+  std::vector<Document> RunFrom(const sdk::Call& call, const Value& slot, int minutes) const;
   // Builds a new Appointment of `status` over `slot_ids` for `patient` ("" = none), copying
   // descriptive fields of `proposal` (may be null). Reads the Slots and their Schedules.
   Document BuildAppointment(const sdk::Call& call, const std::vector<std::string>& slot_ids,

@@ -61,6 +61,22 @@ std::string NextQuery(const Value& bundle) {
 
 }  // namespace
 
+int Scheduler::ActiveBookings(const sdk::Call& call, const std::string& slot_id,
+                              int* pending) const {
+  Document found = SearchBundle(
+      call, "Appointment",
+      "slot=Slot/" + UrlEncode(slot_id) + "&status=" + kActiveStatuses + "&_count=1000");
+  int active = 0;
+  *pending = 0;
+  const int64_t now = Now();
+  for (const Value* appt : BundleResources(found, "match")) {
+    if (HoldExpired(*appt, now)) continue;
+    ++active;
+    if (String(*appt, "status") == "pending") ++*pending;
+  }
+  return active;
+}
+
 void Scheduler::Reconcile(const sdk::Call& call, const std::string& slot_id) const {
   for (int attempt = 0; attempt < 5; ++attempt) {
     const sdk::FhirResult read = call.Read("Slot", slot_id);
@@ -68,17 +84,8 @@ void Scheduler::Reconcile(const sdk::Call& call, const std::string& slot_id) con
     Document slot = ParseObject(read.body, "Slot/" + slot_id);
     const std::string status = String(slot, "status");
     if (status != "free" && status != "busy" && status != "busy-tentative") return;
-    Document found = SearchBundle(
-        call, "Appointment",
-        "slot=Slot/" + UrlEncode(slot_id) + "&status=" + kActiveStatuses + "&_count=1000");
-    int active = 0;
     int pending = 0;
-    const int64_t now = Now();
-    for (const Value* appt : BundleResources(found, "match")) {
-      if (HoldExpired(*appt, now)) continue;
-      ++active;
-      if (String(*appt, "status") == "pending") ++pending;
-    }
+    const int active = ActiveBookings(call, slot_id, &pending);
     const std::string wanted = active < Capacity(slot) ? "free"
                                : pending > 0           ? "busy-tentative"
                                                        : "busy";
@@ -94,9 +101,39 @@ void Scheduler::Reconcile(const sdk::Call& call, const std::string& slot_id) con
       }
     }
     const auto start = ParseInstant(String(slot, "start"));
-    if (wanted == "free" && start && *start > now) OfferToWaitlist(call, slot);
+    if (wanted == "free" && start && *start > Now()) OfferToWaitlist(call, slot);
     return;
   }
+}
+
+std::vector<Document> Scheduler::RunFrom(const sdk::Call& call, const Value& slot,
+                                         int minutes) const {
+  std::vector<Document> run;
+  Document first;
+  first.CopyFrom(slot, first.GetAllocator());
+  run.push_back(std::move(first));
+  const int64_t start = *ParseInstant(String(slot, "start"));
+  int64_t end = ParseInstant(String(slot, "end")).value_or(start);
+  const int64_t wanted = start + int64_t{minutes} * 60000000;
+  if (end >= wanted) return run;
+  const Value* schedule = Member(slot, "schedule");
+  if (schedule == nullptr) return {};
+  Document next = SearchBundle(
+      call, "Slot",
+      "schedule=" + UrlEncode(ReferenceKey(String(*schedule, "reference"), "Schedule")) +
+          "&status=free&start=ge" + UrlEncode(FormatInstant(end)) + "&start=lt" +
+          UrlEncode(FormatInstant(wanted)) + "&_sort=start&_count=16");
+  for (const Value* s : BundleResources(next, "match")) {
+    const auto s_start = ParseInstant(String(*s, "start"));
+    const auto s_end = ParseInstant(String(*s, "end"));
+    if (!s_start || !s_end || *s_start != end) break;  // not back to back
+    Document copy;
+    copy.CopyFrom(*s, copy.GetAllocator());
+    run.push_back(std::move(copy));
+    end = *s_end;
+    if (end >= wanted) return run;
+  }
+  return {};
 }
 
 void Scheduler::OfferToWaitlist(const sdk::Call& call, const Value& slot) const {
@@ -108,6 +145,7 @@ void Scheduler::OfferToWaitlist(const sdk::Call& call, const Value& slot) const 
   if (!read.ok()) return;
   Document schedule = ParseObject(read.body, schedule_key);
   const int64_t slot_start = *ParseInstant(String(slot, "start"));
+  const std::string slot_id = String(slot, "id");
   for (const auto& actor : Array(schedule, "actor").GetArray()) {
     const std::string key = ReferenceKey(String(actor, "reference"));
     if (key.empty() || key.rfind("Location/", 0) == 0) continue;
@@ -123,20 +161,33 @@ void Scheduler::OfferToWaitlist(const sdk::Call& call, const Value& slot) const 
         if ((!from || *from <= slot_start) && (!to || slot_start < *to)) fits = true;
       }
       if (!fits) continue;
+      bool passed = false;  // this entry let an offer of this Slot lapse before
+      for (const auto& e : Array(*entry, "extension").GetArray()) {
+        const Value* ref = Member(e, "valueReference");
+        passed = passed || (String(e, "url") == kWaitlistPassedUrl && ref != nullptr &&
+                            ReferenceKey(String(*ref, "reference"), "Slot") == "Slot/" + slot_id);
+      }
+      if (passed) continue;
+      // The offer is as long as the visit it replaces: enough back-to-back free Slots.
+      const Value* minutes = Member(*entry, "minutesDuration");
+      const std::vector<Document> run =
+          RunFrom(call, slot, minutes != nullptr && minutes->IsInt() ? minutes->GetInt() : 0);
+      if (run.empty()) continue;
       Document offer;
       offer.CopyFrom(*entry, offer.GetAllocator());
       Allocator& a = offer.GetAllocator();
       const std::string etag = VersionETag(offer);
       SetString(offer, "status", "pending", a);
-      SetString(offer, "start", String(slot, "start"), a);
-      SetString(offer, "end", String(slot, "end"), a);
+      SetString(offer, "start", String(run.front(), "start"), a);
+      SetString(offer, "end", String(run.back(), "end"), a);
       Value slots(rapidjson::kArrayType);
-      Value ref(rapidjson::kObjectType);
-      SetString(ref, "reference", "Slot/" + String(slot, "id"), a);
-      slots.PushBack(std::move(ref), a);
+      for (const Document& s : run) {
+        Value ref(rapidjson::kObjectType);
+        SetString(ref, "reference", "Slot/" + String(s, "id"), a);
+        slots.PushBack(std::move(ref), a);
+      }
       Set(offer, "slot", std::move(slots), a);
-      const int64_t expires =
-          Now() - Now() % 1000000 + int64_t{settings_.hold_ttl_seconds} * 1000000;
+      const int64_t expires = NowSeconds() + int64_t{settings_.hold_ttl_seconds} * 1000000;
       RemoveExtension(offer, kHoldExpiresUrl, a);
       AddExtension(offer, kHoldExpiresUrl, "valueInstant", FormatInstant(expires), a);
       AddTag(offer, "hold", a);
@@ -144,12 +195,21 @@ void Scheduler::OfferToWaitlist(const sdk::Call& call, const Value& slot) const 
       const sdk::FhirResult r = call.Transaction(
           MakeBundle("transaction", {{"PUT", "Appointment/" + id, ToJson(offer), etag, false}}));
       if (r.ok()) {
-        host_->Log(HESTIA_LOG_INFO, "waitlist: Appointment/" + id + " holds Slot/" +
-                                        String(slot, "id") + " until " + FormatInstant(expires));
+        host_->Log(HESTIA_LOG_INFO, "waitlist: Appointment/" + id + " holds Slot/" + slot_id +
+                                        " until " + FormatInstant(expires));
+        // Now held: its Slots turn busy-tentative (a reconcile that finds them taken stops).
+        for (const Document& s : run) Reconcile(call, String(s, "id"));
         return;
       }
-      if (r.status == HESTIA_ERR_CONFLICT) return;  // the Slot was taken meanwhile
-      // Otherwise (the entry changed meanwhile, or conflicts for the patient): try the next.
+      // A conflict is the Slot taken meanwhile — then stop — or this patient being busy at
+      // that time; a failed precondition is the entry changed meanwhile. Try the next one.
+      if (r.status == HESTIA_ERR_CONFLICT) {
+        int pending = 0;
+        const sdk::FhirResult now_slot = call.Read("Slot", slot_id);
+        if (!now_slot.ok()) return;
+        const Document current = ParseObject(now_slot.body, "Slot/" + slot_id);
+        if (ActiveBookings(call, slot_id, &pending) >= Capacity(current)) return;
+      }
     }
   }
 }
@@ -159,16 +219,39 @@ void Scheduler::ExpireOne(const sdk::Call& call, const Value& appointment) const
   appt.CopyFrom(appointment, appt.GetAllocator());
   Allocator& a = appt.GetAllocator();
   const std::string etag = VersionETag(appt);
-  SetString(appt, "status", "cancelled", a);
-  Value reason(rapidjson::kObjectType);
-  SetString(reason, "text", "hold expired", a);
-  Set(appt, "cancelationReason", std::move(reason), a);
+  const std::vector<std::string> slots = SlotIds(appt);
+  if (Extension(appt, kWaitlistForUrl) != nullptr) {
+    // A lapsed waitlist offer goes back to waiting (now at the end of the line), keeping the
+    // booking it wants to move; the Slots it let lapse are noted and not offered to it again.
+    for (const std::string& slot : slots) {
+      Value ext(rapidjson::kObjectType);
+      ext.AddMember("url", Value(kWaitlistPassedUrl, a), a);
+      Value ref(rapidjson::kObjectType);
+      SetString(ref, "reference", "Slot/" + slot, a);
+      ext.AddMember("valueReference", std::move(ref), a);
+      auto exts = appt.FindMember("extension");
+      if (exts == appt.MemberEnd() || !exts->value.IsArray()) {
+        Set(appt, "extension", Value(rapidjson::kArrayType), a);
+        exts = appt.FindMember("extension");
+      }
+      exts->value.PushBack(std::move(ext), a);
+    }
+    SetString(appt, "status", "waitlist", a);
+    for (const char* field : {"slot", "start", "end"}) Remove(appt, field);
+    RemoveExtension(appt, kHoldExpiresUrl, a);
+    RemoveTag(appt, "hold", a);
+  } else {
+    SetString(appt, "status", "cancelled", a);
+    Value reason(rapidjson::kObjectType);
+    SetString(reason, "text", "hold expired", a);
+    Set(appt, "cancelationReason", std::move(reason), a);
+  }
   const std::string id = String(appt, "id");
   const sdk::FhirResult r = call.Transaction(
       MakeBundle("transaction", {{"PUT", "Appointment/" + id, ToJson(appt), etag, false}}));
   if (!r.ok()) return;  // confirmed or changed meanwhile: the next round looks again
   host_->Log(HESTIA_LOG_INFO, "hold Appointment/" + id + " expired");
-  for (const std::string& slot : SlotIds(appt)) Reconcile(call, slot);
+  for (const std::string& slot : slots) Reconcile(call, slot);
 }
 
 void Scheduler::ExpireHolds(sdk::Call& call) const {

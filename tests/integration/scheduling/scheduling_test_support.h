@@ -35,6 +35,8 @@ inline constexpr const char* kHoldExpiresUrl =
     "http://hestia.health/fhir/StructureDefinition/hold-expires";
 inline constexpr const char* kWaitlistForUrl =
     "http://hestia.health/fhir/StructureDefinition/waitlist-for";
+inline constexpr const char* kWaitlistPassedUrl =
+    "http://hestia.health/fhir/StructureDefinition/waitlist-passed";
 inline constexpr const char* kSlotCapacityUrl =
     "http://hestia.health/fhir/StructureDefinition/slot-capacity";
 inline constexpr const char* kAvailabilityUrl =
@@ -46,9 +48,10 @@ ServerProcess& Server();
 
 // ---- HTTP and JSON --------------------------------------------------------------------------
 
-// Sends one request (FHIR JSON body when given) on a fresh connection; a transport failure
-// fails the current test and returns status 0.
-HttpResponse Send(std::string_view method, std::string_view target, std::string_view body = {});
+// Sends one request (a body of `content_type` when given) on a fresh connection; a transport
+// failure fails the current test and returns status 0.
+HttpResponse Send(std::string_view method, std::string_view target, std::string_view body = {},
+                  std::string_view content_type = "application/fhir+json");
 // POST of a Parameters body to /fhir/<path> (e.g. "Appointment/$book").
 HttpResponse Operation(const std::string& path, const std::vector<std::string>& parameters);
 
@@ -66,6 +69,8 @@ bool IsOperationOutcome(const HttpResponse& r);
 // The valueInteger of parameter `name` of a Parameters body (-1 when absent).
 int IntOutput(const HttpResponse& r, const std::string& name);
 
+// The resources of a Bundle's entries, in order.
+std::vector<const json::Value*> Resources(const json::Value& bundle);
 // "Type/id" references of Appointment.slot, in order.
 std::vector<std::string> SlotRefs(const json::Value& appointment);
 // The valueInstant/valueReference of the first extension with `url` ("" when absent).
@@ -77,7 +82,7 @@ std::string ParticipantStatus(const json::Value& appointment, const std::string&
 // A new id: prefix + "-" + 8 random hex characters.
 std::string Unique(const std::string& prefix);
 
-// PUT of `body` to /fhir/<type>/<id>; fails the test unless 200 or 201.
+// PUT of `body` (its id set to `id`) to /fhir/<type>/<id>; fails the test unless 200 or 201.
 void Put(const std::string& type, const std::string& id, const std::string& body);
 // GET /fhir/<type>/<id> (fails the test unless 200) as JSON.
 json::Document Read(const std::string& type, const std::string& id);
@@ -89,8 +94,8 @@ void MakeSchedule(const std::string& schedule, const std::string& practitioner);
 void MakePatient(const std::string& id);
 // Creates Slot/<id> of Schedule/<schedule>, free, [start, start + minutes). `extra` is JSON
 // members appended to the resource (",\"specialty\":[…]").
-void MakeSlot(const std::string& id, const std::string& schedule, int64_t start_micros,
-              int minutes, int capacity = 1, const std::string& extra = "");
+void MakeSlot(const std::string& id, const std::string& schedule, int64_t start_micros, int minutes,
+              int capacity = 1, const std::string& extra = "");
 
 // Polls `done` every 100 ms until it holds or `timeout` passes; returns its last value.
 bool WaitFor(const std::function<bool()>& done,
