@@ -23,8 +23,9 @@ void PrepareStatements(pqxx::connection& conn) {
                "SELECT r.pk, r.version, r.deleted, r.last_updated, coalesce(v.body, '') "
                "FROM resource r LEFT JOIN resource_version v ON v.res_pk = r.pk AND v.version = "
                "r.version WHERE r.res_type = $1 AND r.res_id = $2 FOR UPDATE OF r");
-  conn.prepare("version_body",
-               "SELECT coalesce(body, '') FROM resource_version WHERE res_pk = $1 AND version = $2");
+  conn.prepare(
+      "version_body",
+      "SELECT coalesce(body, '') FROM resource_version WHERE res_pk = $1 AND version = $2");
   // Version writes (resource row, version row and index rows in one statement) are prepared
   // per set of index tables they touch, on first use: index_sql.h.
   conn.prepare("advisory_lock", "SELECT pg_advisory_xact_lock($1)");

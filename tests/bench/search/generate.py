@@ -204,13 +204,20 @@ def main():
                "planningHorizon": {"start": iso(slot_start), "end": iso(slot_start + 60 * 86400)}})
     total += w.close()
 
+    # Ten slots per practitioner on ten different days (so one practitioner's slots never
+    # overlap); patient p books slot (p % n_prac, p // n_prac), which is then busy. PostgreSQL
+    # refuses overlapping or repeated bookings (docs/adr/0010-scheduling.md).
+    booked_per_prac = (args.patients + n_prac - 1) // n_prac
+    slot_times = {}
     w = Writer(os.path.join(shared_dir, "06-Slot.ndjson"))
     for i in range(n_prac):
         for k in range(10):
-            start = slot_start + rng.randrange(60) * 86400 + (8 * 3600) + rng.randrange(16) * 1800
+            start = (slot_start + (k * 6 + rng.randrange(6)) * 86400 + (8 * 3600) +
+                     rng.randrange(16) * 1800)
+            slot_times[(i, k)] = start
             w.add({"resourceType": "Slot", "id": "sl%d-%d" % (i, k),
                    "schedule": ref("Schedule", "sch%d" % i),
-                   "status": "free" if rng.random() < 0.7 else "busy",
+                   "status": "busy" if k < booked_per_prac else "free",
                    "serviceType": [cc(SERVICE_TYPE, "124", "General Practice")],
                    "start": iso(start), "end": iso(start + 1800)})
     total += w.close()
@@ -288,20 +295,20 @@ def main():
                    "code": cc(SNOMED, code, display), "subject": ref("Patient", pid),
                    "encounter": ref("Encounter", "e%d-%d" % (p, c)),
                    "onsetDateTime": iso(onset), "recordedDate": iso(onset)})
-        # Appointments book busy slots of the patient's practitioners.
+        # Each patient books one slot of one practitioner, at that slot's time. (The
+        # schedules' locations are clinic sites shared by several practitioners, so they are
+        # not booked as participants: a booked Location is a room that takes one appointment.)
         prac = p % n_prac
         sp = SPECIALTIES[prac % len(SPECIALTIES)]
-        start = slot_start + rng.randrange(60) * 86400 + 9 * 3600
+        start = slot_times[(prac, (p // n_prac) % 10)]
         w.add({"resourceType": "Appointment", "id": "a%d" % p,
                "status": "booked",
                "serviceType": [cc(SERVICE_TYPE, "124", "General Practice")],
                "specialty": [cc(SNOMED, sp[0], sp[1])],
                "start": iso(start), "end": iso(start + 1800),
-               "slot": [ref("Slot", "sl%d-%d" % (prac, p % 10))],
+               "slot": [ref("Slot", "sl%d-%d" % (prac, (p // n_prac) % 10))],
                "participant": [{"actor": ref("Patient", pid), "status": "accepted"},
-                               {"actor": ref("Practitioner", "pr%d" % prac), "status": "accepted"},
-                               {"actor": ref("Location", "loc%d" % (prac % n_loc)),
-                                "status": "accepted"}]})
+                               {"actor": ref("Practitioner", "pr%d" % prac), "status": "accepted"}]})
     if w is not None:
         total += w.close()
 

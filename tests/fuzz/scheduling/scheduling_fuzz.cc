@@ -32,8 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (hestia::scheduling::ParseAvailability(doc, &rules, &error)) {
     std::vector<hestia::scheduling::SlotTime> slots;
     const int64_t from = 1798761600LL * 1000000;  // 2027-01-01T00:00:00Z
-    if (hestia::scheduling::ExpandAvailability(rules, from, from + 14LL * 86400 * 1000000,
-                                               &slots, &error)) {
+    if (hestia::scheduling::ExpandAvailability(rules, from, from + 14LL * 86400 * 1000000, &slots,
+                                               &error)) {
       for (std::size_t i = 0; i < slots.size(); ++i) {
         if (slots[i].end_micros <= slots[i].start_micros) std::abort();
         if (i > 0 && slots[i].start_micros <= slots[i - 1].start_micros) std::abort();

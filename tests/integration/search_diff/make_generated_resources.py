@@ -340,6 +340,8 @@ for i in range(3):
 for i in range(20):
     pid = PATIENTS[i % 6]
     slot = i * 3
+    if slot % 5 == 3:  # busy-unavailable: PostgreSQL refuses to book it (ADR 0010)
+        slot += 1
     sp = SPECIALTIES[i % len(SPECIALTIES)]
     st = SERVICE_TYPES[i % len(SERVICE_TYPES)]
     day = 1 + (i * 3) % 28
@@ -357,7 +359,8 @@ for i in range(20):
                 {"actor": ref("Patient", pid), "status": "accepted"},
                 {"actor": ref("Practitioner", "sdiff-prac-%d" % (i % 12)),
                  "status": ["accepted", "tentative", "needs-action"][i % 3]}]}
-    if i % 4 != 3:
+    # R4 app-3: only proposed and cancelled appointments may lack start and end.
+    if i % 4 != 3 or appt["status"] not in ("proposed", "cancelled"):
         appt["start"] = "2026-%02d-%02dT%02d:00:00%s" % (1 + i % 12, day, 8 + i % 9, off)
         appt["end"] = "2026-%02d-%02dT%02d:30:00%s" % (1 + i % 12, day, 8 + i % 9, off)
     if i % 2 == 0:
