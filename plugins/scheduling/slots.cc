@@ -336,16 +336,21 @@ std::pair<int, int> Scheduler::MaterializeSchedule(sdk::Call& call, const Value&
       ++removed;
     }
   }
-  // A batch: each entry stands alone, so a Slot created meanwhile by another run (412) or one
-  // booked meanwhile (409 on delete) does not undo the others.
+  // Each chunk as one transaction (one commit for hundreds of Slots). If a Slot was created
+  // meanwhile by another run (412) or one to remove was booked meanwhile (409), the chunk is
+  // sent again as a batch, where each entry stands alone, so the rest still gets written.
   constexpr std::size_t kChunk = 500;
   for (std::size_t i = 0; i < entries.size(); i += kChunk) {
     const std::vector<Entry> chunk(
         entries.begin() + static_cast<std::ptrdiff_t>(i),
         entries.begin() + static_cast<std::ptrdiff_t>(std::min(entries.size(), i + kChunk)));
-    const sdk::FhirResult r = call.Transaction(MakeBundle("batch", chunk));
-    if (!r.ok())
+    sdk::FhirResult r = call.Transaction(MakeBundle("transaction", chunk));
+    if (r.status == HESTIA_ERR_PRECONDITION || r.status == HESTIA_ERR_CONFLICT) {
+      r = call.Transaction(MakeBundle("batch", chunk));
+    }
+    if (!r.ok()) {
       throw Error(r.status, "materialising Schedule/" + schedule_id + ": " + Diagnostics(r.body));
+    }
   }
   return {created, removed};
 }

@@ -42,7 +42,8 @@ class BookingTest : public ::testing::Test {
     return Operation(std::string("Appointment/$") + op, extra);
   }
   // An instance operation on Appointment/<id>.
-  HttpResponse On(const std::string& id, const char* op, std::vector<std::string> params = {}) {
+  HttpResponse On(const std::string& id, const char* op,
+                  const std::vector<std::string>& params = {}) {
     return Operation("Appointment/" + id + "/$" + op, params);
   }
   // Statuses of the versions of Appointment/<id>, oldest first.

@@ -26,7 +26,7 @@ std::unique_ptr<ServerProcess> g_server;
 // A plug-ins folder (0755, root-owned, no symlinks: the loader refuses anything else) holding
 // a copy of the freshly built plug-in and the server's hestia.yaml.
 std::string MakePluginDir() {
-  const std::string dir = MakeTempDir("hestia-scheduling-it");
+  std::string dir = MakeTempDir("hestia-scheduling-it");
   const std::string so = dir + "/scheduling.so";
   fs::copy_file(HESTIA_SCHEDULING_PLUGIN, so, fs::copy_options::overwrite_existing);
   chmod(so.c_str(), 0755);
