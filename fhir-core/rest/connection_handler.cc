@@ -132,7 +132,6 @@ void ConnectionHandler::onInput(const char* buffer, size_t len, const std::share
     if (parser->parse() != Http::Private::State::Done) return;
     WireRequest request = std::move(*conn->request);
     request.body = std::as_const(parser->request).body();
-    parser->reset();
     conn->Reset();
     if (request.body.size() > max_body) {
       conn->head = request.method + " " + request.target;
@@ -142,6 +141,10 @@ void ConnectionHandler::onInput(const char* buffer, size_t len, const std::share
     }
     bool keep_alive = WantsKeepAlive(request);
     WireResponse response = dispatcher_->Handle(request);
+    // Pistache measures the keep-alive timeout of an idle peer from the parser's last reset:
+    // resetting it only now, when the answer goes out, keeps a request that ran longer than
+    // the timeout from having its connection closed under the answer.
+    parser->reset();
     if (!keep_alive) conn->closing = true;
     Send(peer, response, request.minor_version, keep_alive);
   } catch (const Http::HttpError& e) {

@@ -5,6 +5,7 @@
 // See scheduler.h. FHIR R4: http://hl7.org/fhir/R4/appointment.html
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "availability.h"
 #include "scheduler.h"
@@ -54,6 +55,42 @@ int IntParameter(const Parameters& params, const char* name, int fallback, int l
   return value;
 }
 
+// Proposals: one Slot, or a run of back-to-back Slots of one Schedule covering `needed`,
+// lying wholly before `end` (IHE's $find period).
+std::vector<std::vector<const FreeSlot*>> Proposals(const std::vector<FreeSlot>& slots,
+                                                    int64_t needed, int64_t end) {
+  std::map<std::string, std::vector<const FreeSlot*>> by_schedule;
+  for (const FreeSlot& f : slots) by_schedule[f.schedule].push_back(&f);
+  std::vector<std::vector<const FreeSlot*>> out;
+  for (auto& [schedule, list] : by_schedule) {
+    std::sort(list.begin(), list.end(),
+              [](const FreeSlot* x, const FreeSlot* y) { return x->start < y->start; });
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      std::vector<const FreeSlot*> run = {list[i]};
+      std::size_t j = i;
+      while (list[j]->end - list[i]->start < needed && j + 1 < list.size() &&
+             list[j + 1]->start == list[j]->end && run.size() < 16) {
+        run.push_back(list[++j]);
+      }
+      if (run.back()->end - run.front()->start >= needed && run.back()->end <= end) {
+        out.push_back(std::move(run));
+      }
+    }
+  }
+  return out;
+}
+
+// The query of the next page of a searchset Bundle ("" when it is the last page).
+std::string NextQuery(const Value& bundle) {
+  for (const auto& link : Array(bundle, "link").GetArray()) {
+    if (String(link, "relation") != "next") continue;
+    const std::string url = String(link, "url");
+    const std::size_t q = url.find('?');
+    return q == std::string::npos ? "" : url.substr(q + 1);
+  }
+  return "";
+}
+
 }  // namespace
 
 void Scheduler::Find(sdk::Call& call, const sdk::OperationRequest& req) const {
@@ -77,65 +114,84 @@ void Scheduler::Find(sdk::Call& call, const sdk::OperationRequest& req) const {
       throw Error(HESTIA_ERR_INVALID, "patient must reference a Patient", "patient");
   }
 
-  std::string query = "status=free&start=ge" + UrlEncode(FormatInstant(start)) + "&start=lt" +
-                      UrlEncode(FormatInstant(end));
+  std::string filters;  // everything but the time window
   for (const auto& [param, search] :
        std::vector<std::pair<const char*, const char*>>{{"practitioner", "schedule.actor"},
                                                         {"location", "schedule.actor"},
                                                         {"schedule", "schedule"}}) {
     for (const std::string& ref : params.Texts(param)) {
       const std::string key = ReferenceKey(ref);
-      if (key.empty())
+      if (key.empty()) {
         throw Error(HESTIA_ERR_INVALID, std::string(param) + " must be a reference", param);
-      query += std::string("&") + search + "=" + UrlEncode(key);
+      }
+      filters += std::string("&") + search + "=" + UrlEncode(key);
     }
   }
   for (const auto& [param, search] : std::vector<std::pair<const char*, const char*>>{
            {"specialty", "specialty"}, {"service-type", "service-type"}}) {
     for (const std::string& token : params.Texts(param)) {
-      query += std::string("&") + search + "=" + UrlEncode(token);
+      filters += std::string("&") + search + "=" + UrlEncode(token);
     }
   }
   // Enough Slots for `count` proposals when a visit spans several of them.
   const int fetch = std::min(1000, std::max(count * 4, visit_minutes > 0 ? count * 8 : count));
-  query += "&_sort=start&_count=" + std::to_string(fetch) + "&_include=Slot:schedule";
-  Document page = SearchBundle(call, "Slot", query);
-
-  std::map<std::string, const Value*> schedules;  // "Schedule/x" → Schedule
-  for (const Value* s : BundleResources(page, "include")) {
-    if (String(*s, "resourceType") == "Schedule") schedules["Schedule/" + String(*s, "id")] = s;
-  }
-  std::vector<FreeSlot> slots;
-  for (const Value* s : BundleResources(page, "match")) {
-    FreeSlot f;
-    f.id = String(*s, "id");
-    const Value* sched = Member(*s, "schedule");
-    f.schedule = sched == nullptr ? "" : ReferenceKey(String(*sched, "reference"), "Schedule");
-    const auto a = ParseInstant(String(*s, "start"));
-    const auto b = ParseInstant(String(*s, "end"));
-    if (!a || !b || f.schedule.empty()) continue;
-    f.start = *a;
-    f.end = *b;
-    f.resource = s;
-    slots.push_back(std::move(f));
-  }
-  // Proposals: one Slot, or a run of back-to-back Slots of one Schedule covering the visit.
-  std::map<std::string, std::vector<const FreeSlot*>> by_schedule;
-  for (const FreeSlot& f : slots) by_schedule[f.schedule].push_back(&f);
-  std::vector<std::vector<const FreeSlot*>> proposals;
   const int64_t needed = int64_t{visit_minutes} * 60000000;
-  for (auto& [schedule, list] : by_schedule) {
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      std::vector<const FreeSlot*> run = {list[i]};
-      std::size_t j = i;
-      while (list[j]->end - list[i]->start < needed && j + 1 < list.size() &&
-             list[j + 1]->start == list[j]->end && run.size() < 16) {
-        run.push_back(list[++j]);
-      }
-      // The whole appointment lies in [start, end), as IHE's $find period means.
-      if (run.back()->end - run.front()->start >= needed && run.back()->end <= end) {
-        proposals.push_back(std::move(run));
-      }
+
+  // The earliest proposals are wanted, so the window is read from its start in growing
+  // slices: a slice of a busy calendar already holds enough free Slots, and a search's cost
+  // follows the Slots in its slice, not in the whole window (which may span weeks and
+  // hundreds of thousands of Slots). A slice's pages are followed when it has more.
+  std::vector<Document> pages;                    // the Slots below point into these
+  std::map<std::string, const Value*> schedules;  // "Schedule/x" → Schedule
+  std::vector<FreeSlot> slots;
+  std::set<std::string> seen;
+  std::vector<std::vector<const FreeSlot*>> proposals;
+  int64_t slice_start = start;
+  int64_t width = int64_t{6} * 3600 * 1000000;
+  std::string query;
+  for (int round = 0; round < 200; ++round) {
+    const int64_t slice_end = std::min(end, slice_start + width);
+    if (query.empty()) {
+      query = "status=free&start=ge" + UrlEncode(FormatInstant(slice_start)) + "&start=lt" +
+              UrlEncode(FormatInstant(slice_end)) + filters +
+              "&_sort=start&_count=" + std::to_string(fetch) + "&_include=Slot:schedule";
+    }
+    pages.push_back(SearchBundle(call, "Slot", query));
+    const Document& page = pages.back();
+    for (const Value* s : BundleResources(page, "include")) {
+      if (String(*s, "resourceType") == "Schedule") schedules["Schedule/" + String(*s, "id")] = s;
+    }
+    int64_t last_start = slice_start;
+    for (const Value* s : BundleResources(page, "match")) {
+      FreeSlot f;
+      f.id = String(*s, "id");
+      const Value* sched = Member(*s, "schedule");
+      f.schedule = sched == nullptr ? "" : ReferenceKey(String(*sched, "reference"), "Schedule");
+      const auto a = ParseInstant(String(*s, "start"));
+      const auto b = ParseInstant(String(*s, "end"));
+      if (!a || !b || f.schedule.empty() || !seen.insert(f.id).second) continue;
+      f.start = *a;
+      f.end = *b;
+      f.resource = s;
+      last_start = std::max(last_start, f.start);
+      slots.push_back(std::move(f));
+    }
+    const std::string next = NextQuery(page);
+    // Every Slot starting before `frontier` has been read.
+    const int64_t frontier = next.empty() ? slice_end : last_start;
+    proposals = Proposals(slots, needed, end);
+    // A proposal starting before frontier - needed cannot be preceded by one still unread.
+    const auto settled = std::count_if(proposals.begin(), proposals.end(), [&](const auto& run) {
+      return run.front()->start < frontier - needed;
+    });
+    const bool done_reading = next.empty() && slice_end >= end;
+    if (done_reading || settled >= count) break;
+    if (!next.empty()) {
+      query = next;  // the rest of this slice
+    } else {
+      query.clear();
+      slice_start = slice_end;
+      width *= 4;
     }
   }
   std::sort(proposals.begin(), proposals.end(), [](const auto& x, const auto& y) {

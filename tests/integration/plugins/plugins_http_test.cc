@@ -64,7 +64,7 @@ class PluginServer : public ::testing::Environment {
       config: {greeting: "from 1.0"}
 )";
     ServerProcess::Options options;
-    options.extra_args = {"--config", dir + "/hestia.yaml"};
+    options.extra_args = {"--config", dir + "/hestia.yaml", "--keepalive-timeout-ms", "1500"};
     auto started = ServerProcess::Start(options);
     ASSERT_TRUE(started.ok()) << started.status().ToString();
     g_server = std::move(started).value();
@@ -187,6 +187,17 @@ TEST(PluginOperations, ATypeLevelOperationAnswersGetAndPost) {
   EXPECT_EQ(Issue(missing, "diagnostics"), "name is required");
   // Registered for Patient only.
   EXPECT_EQ(Send("GET", "/fhir/Observation/$hello?name=x").status, 400);
+}
+
+// A request that runs longer than the keep-alive timeout (1.5 s here) still gets its answer:
+// the timeout counts from the last answer, not from the last request.
+// FHIR R4: http://hl7.org/fhir/R4/http.html (every interaction answers)
+TEST(PluginOperations, ALongRequestOutlivesTheKeepAliveTimeout) {
+  HttpClient client("127.0.0.1", g_server->port());
+  auto slow = client.Send("GET", "/fhir/$feature-sleep?ms=3000", {}, {});
+  ASSERT_TRUE(slow.ok()) << slow.status().ToString() << "\n" << g_server->LogTail();
+  EXPECT_EQ(slow->status, 200) << slow->body;
+  EXPECT_EQ(Param(*slow, "slept"), "3000");
 }
 
 TEST(PluginOperations, AnInstanceOperationReadsThroughTheServer) {
