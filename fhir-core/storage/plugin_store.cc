@@ -35,6 +35,18 @@ class PgPluginStore final : public PluginStore {
                             const std::function<Delivery(const OutboxEvent&)>& deliver) override {
     return WithConnection<int>(pool_, [&](pqxx::connection& conn) -> Result<int> {
       pqxx::work txn(conn);
+      // Idle rounds (every 250 ms per subscription) only read: the position row is locked and
+      // written only when there is something past it to deliver.
+      auto pending = txn.exec_params(
+          std::string("SELECT 1 FROM plugin_event_position p WHERE p.subscriber = $1 AND EXISTS "
+                      "(SELECT 1 FROM resource_event e WHERE (e.xid, e.version_seq) > "
+                      "(p.last_xid, p.last_seq) AND e.xid < ") +
+              kSnapshotXmin + ")",
+          subscriber);
+      if (pending.empty()) {
+        txn.commit();
+        return 0;
+      }
       auto position = txn.exec_params(
           "SELECT last_xid, last_seq FROM plugin_event_position WHERE subscriber = $1 "
           "FOR UPDATE SKIP LOCKED",

@@ -137,17 +137,17 @@ void Scheduler::Find(sdk::Call& call, const sdk::OperationRequest& req) const {
   const int fetch = std::min(1000, std::max(count * 4, visit_minutes > 0 ? count * 8 : count));
   const int64_t needed = int64_t{visit_minutes} * 60000000;
 
-  // The earliest proposals are wanted, so the window is read from its start in growing
-  // slices: a slice of a busy calendar already holds enough free Slots, and a search's cost
-  // follows the Slots in its slice, not in the whole window (which may span weeks and
-  // hundreds of thousands of Slots). A slice's pages are followed when it has more.
+  // Free Slots in time order, page after page, until `count` proposals are settled (none
+  // still unread could come before them). The search reads an ascending sort on Slot.start
+  // in index order from the window's start (search/executor.cc), so a page costs about the
+  // Slots it passes over, not the whole window.
   std::vector<Document> pages;                    // the Slots below point into these
   std::map<std::string, const Value*> schedules;  // "Schedule/x" → Schedule
   std::vector<FreeSlot> slots;
   std::set<std::string> seen;
   std::vector<std::vector<const FreeSlot*>> proposals;
   int64_t slice_start = start;
-  int64_t width = int64_t{6} * 3600 * 1000000;
+  const int64_t width = end - start;
   std::string query;
   for (int round = 0; round < 200; ++round) {
     const int64_t slice_end = std::min(end, slice_start + width);
@@ -191,7 +191,6 @@ void Scheduler::Find(sdk::Call& call, const sdk::OperationRequest& req) const {
     } else {
       query.clear();
       slice_start = slice_end;
-      width *= 4;
     }
   }
   std::sort(proposals.begin(), proposals.end(), [](const auto& x, const auto& y) {
