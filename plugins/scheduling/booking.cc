@@ -299,17 +299,24 @@ void Scheduler::Confirm(sdk::Call& call, const sdk::OperationRequest& req) const
   CommitAndRespond(call, entries, slots);
 }
 
-void Scheduler::Approve(sdk::Call& call, const sdk::OperationRequest& req) const {
-  const Parameters params(req.parameters);
+Document Scheduler::LoadRequest(const sdk::Call& call, const sdk::OperationRequest& req,
+                                const Parameters& params, std::string* actor) const {
   Document appt = LoadAppointment(call, req);
-  Allocator& a = appt.GetAllocator();
   if (String(appt, "status") != "pending" || !HasTag(appt, "request")) {
     throw Error(HESTIA_ERR_CONFLICT, "Appointment/" + Id(appt) +
                                          " is not a pending request (status " +
                                          String(appt, "status") + ")");
   }
-  std::string actor = FirstPractitioner(appt);
-  if (auto p = params.Text("practitioner")) actor = ReferenceKey(*p);
+  *actor = FirstPractitioner(appt);
+  if (auto p = params.Text("practitioner")) *actor = ReferenceKey(*p);
+  return appt;
+}
+
+void Scheduler::Approve(sdk::Call& call, const sdk::OperationRequest& req) const {
+  const Parameters params(req.parameters);
+  std::string actor;
+  Document appt = LoadRequest(call, req, params, &actor);
+  Allocator& a = appt.GetAllocator();
   const std::string etag = VersionETag(appt);
   SetString(appt, "status", "booked", a);
   RemoveTag(appt, "request", a);
@@ -326,14 +333,8 @@ void Scheduler::Decline(sdk::Call& call, const sdk::OperationRequest& req) const
   const Parameters params(req.parameters);
   const std::string reason = params.Text("reason").value_or("");
   if (reason.empty()) throw Error(HESTIA_ERR_INVALID, "a decline gives its reason", "reason");
-  Document appt = LoadAppointment(call, req);
-  if (String(appt, "status") != "pending" || !HasTag(appt, "request")) {
-    throw Error(HESTIA_ERR_CONFLICT, "Appointment/" + Id(appt) +
-                                         " is not a pending request (status " +
-                                         String(appt, "status") + ")");
-  }
-  std::string actor = FirstPractitioner(appt);
-  if (auto p = params.Text("practitioner")) actor = ReferenceKey(*p);
+  std::string actor;
+  Document appt = LoadRequest(call, req, params, &actor);
   const std::string etag = VersionETag(appt);
   SetCancelled(appt, reason, appt.GetAllocator());
   RemoveTag(appt, "request", appt.GetAllocator());

@@ -275,6 +275,16 @@ std::vector<const Value*> BundleResources(const Value& bundle, std::string_view 
   return out;
 }
 
+std::string NextQuery(const Value& bundle) {
+  for (const auto& link : Array(bundle, "link").GetArray()) {
+    if (String(link, "relation") != "next") continue;
+    const std::string url = String(link, "url");
+    const std::size_t q = url.find('?');
+    return q == std::string::npos ? "" : url.substr(q + 1);
+  }
+  return "";
+}
+
 std::string UrlEncode(std::string_view text) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;

@@ -97,6 +97,9 @@ std::string Diagnostics(std::string_view outcome);
 // Every resource of a searchset Bundle whose search.mode is `mode` ("" = any).
 std::vector<const Value*> BundleResources(const Value& bundle, std::string_view mode = {});
 
+// The query (after '?') of the next page link of a searchset Bundle; "" on the last page.
+std::string NextQuery(const Value& bundle);
+
 // URL-encodes a query parameter value.
 std::string UrlEncode(std::string_view text);
 

@@ -80,17 +80,6 @@ std::vector<std::vector<const FreeSlot*>> Proposals(const std::vector<FreeSlot>&
   return out;
 }
 
-// The query of the next page of a searchset Bundle ("" when it is the last page).
-std::string NextQuery(const Value& bundle) {
-  for (const auto& link : Array(bundle, "link").GetArray()) {
-    if (String(link, "relation") != "next") continue;
-    const std::string url = String(link, "url");
-    const std::size_t q = url.find('?');
-    return q == std::string::npos ? "" : url.substr(q + 1);
-  }
-  return "";
-}
-
 }  // namespace
 
 void Scheduler::Find(sdk::Call& call, const sdk::OperationRequest& req) const {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,13 @@ class Scheduler {
   void OfferToWaitlist(const sdk::Call& call, const Value& slot) const;
   // The Appointment of an instance-level call, with its version for If-Match.
   Document LoadAppointment(const sdk::Call& call, const sdk::OperationRequest& req) const;
+  // The pending request of an instance-level $approve/$decline (409 otherwise), and who
+  // answers it (*actor: the practitioner parameter, else the first practitioner taking part).
+  Document LoadRequest(const sdk::Call& call, const sdk::OperationRequest& req,
+                       const Parameters& params, std::string* actor) const;
+  // Calls `fn` for every Schedule that is not inactive, page by page.
+  void ForEachActiveSchedule(const sdk::Call& call,
+                             const std::function<void(const Value& schedule)>& fn) const;
   void ExpireOne(const sdk::Call& call, const Value& appointment) const;
 
   Settings settings_;

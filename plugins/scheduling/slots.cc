@@ -48,17 +48,6 @@ std::string GeneratedSlotId(const std::string& schedule_id, int64_t start_micros
   return out;
 }
 
-// The query value of the next page of a searchset Bundle ("" when it is the last page).
-std::string NextQuery(const Value& bundle) {
-  for (const auto& link : Array(bundle, "link").GetArray()) {
-    if (String(link, "relation") != "next") continue;
-    const std::string url = String(link, "url");
-    const std::size_t q = url.find('?');
-    return q == std::string::npos ? "" : url.substr(q + 1);
-  }
-  return "";
-}
-
 }  // namespace
 
 int Scheduler::ActiveBookings(const sdk::Call& call, const std::string& slot_id,
@@ -374,21 +363,12 @@ void Scheduler::Materialize(sdk::Call& call, const sdk::OperationRequest& req) c
     std::tie(created, removed) = MaterializeSchedule(call, schedule, days);
     schedules = 1;
   } else {
-    std::string query = "_count=200";
-    while (!query.empty()) {
-      Document page = SearchBundle(call, "Schedule", query);
-      for (const Value* schedule : BundleResources(page, "match")) {
-        if (const Value* active = Member(*schedule, "active");
-            active != nullptr && active->IsFalse()) {
-          continue;
-        }
-        const auto [c, r] = MaterializeSchedule(call, *schedule, days);
-        created += c;
-        removed += r;
-        ++schedules;
-      }
-      query = NextQuery(page);
-    }
+    ForEachActiveSchedule(call, [&](const Value& schedule) {
+      const auto [c, r] = MaterializeSchedule(call, schedule, days);
+      created += c;
+      removed += r;
+      ++schedules;
+    });
   }
   call.Respond(200,
                R"({"resourceType":"Parameters","parameter":[{"name":"schedules","valueInteger":)" +
@@ -397,24 +377,28 @@ void Scheduler::Materialize(sdk::Call& call, const sdk::OperationRequest& req) c
                    std::to_string(removed) + "}]}");
 }
 
-void Scheduler::MaterializeAll(sdk::Call& call) const {
+void Scheduler::ForEachActiveSchedule(const sdk::Call& call,
+                                      const std::function<void(const Value&)>& fn) const {
   std::string query = "_count=200";
-  int created = 0;
   while (!query.empty()) {
     Document page = SearchBundle(call, "Schedule", query);
     for (const Value* schedule : BundleResources(page, "match")) {
-      if (const Value* active = Member(*schedule, "active");
-          active != nullptr && active->IsFalse()) {
-        continue;
-      }
-      try {
-        created += MaterializeSchedule(call, *schedule, settings_.horizon_days).first;
-      } catch (const Error& e) {
-        host_->Log(HESTIA_LOG_WARN, e.diagnostics());  // one bad Schedule does not stop the rest
-      }
+      const Value* active = Member(*schedule, "active");
+      if (active == nullptr || !active->IsFalse()) fn(*schedule);
     }
     query = NextQuery(page);
   }
+}
+
+void Scheduler::MaterializeAll(sdk::Call& call) const {
+  int created = 0;
+  ForEachActiveSchedule(call, [&](const Value& schedule) {
+    try {
+      created += MaterializeSchedule(call, schedule, settings_.horizon_days).first;
+    } catch (const Error& e) {
+      host_->Log(HESTIA_LOG_WARN, e.diagnostics());  // one bad Schedule does not stop the rest
+    }
+  });
   host_->Log(HESTIA_LOG_INFO, "materialised " + std::to_string(created) + " Slots");
 }
 
