@@ -310,12 +310,16 @@ BEGIN
   IF p_type = 'Slot' THEN
     -- A Slot may not lose seats that are occupied: deleting it, making it unavailable or
     -- lowering its capacity below an occupied seat is refused until those bookings end.
+    capacity := 0;  -- a deleted or unavailable Slot keeps no seat
+    IF NOT p_deleted AND p_body IS NOT NULL THEN
+      slot_doc := p_body::jsonb;
+      IF coalesce(slot_doc ->> 'status', '') NOT IN ('busy-unavailable', 'entered-in-error') THEN
+        capacity := booking_capacity(slot_doc);
+      END IF;
+    END IF;
     SELECT count(*) INTO taken FROM booking_slot b
-     WHERE b.slot = 'Slot/' || p_id
-       AND (b.expires_at IS NULL OR b.expires_at > clock_timestamp())
-       AND (p_deleted OR p_body IS NULL
-            OR p_body::jsonb ->> 'status' IN ('busy-unavailable', 'entered-in-error')
-            OR b.seat >= booking_capacity(p_body::jsonb));
+     WHERE b.slot = 'Slot/' || p_id AND b.seat >= capacity
+       AND (b.expires_at IS NULL OR b.expires_at > clock_timestamp());
     IF taken > 0 THEN
       RAISE EXCEPTION USING ERRCODE = '23P01',
         MESSAGE = format('Slot/%s has %s active booking(s) that this change would drop; '

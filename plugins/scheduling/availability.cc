@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <exception>
@@ -40,27 +41,20 @@ int DaysInMonth(int64_t y, int m) {
   return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
 }
 
-// Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (Howard Hinnant's
-// algorithm, as in fhir-core/base/time.cc, which a plug-in may not link).
+// Days from 1970-01-01 to y-m-d, and back, in the proleptic Gregorian calendar (<chrono>'s;
+// the plug-in links none of the server's libraries).
 constexpr int64_t DaysFromCivil(int64_t y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
+  return std::chrono::sys_days{std::chrono::year{static_cast<int>(y)} /
+                               std::chrono::month{static_cast<unsigned>(m)} /
+                               std::chrono::day{static_cast<unsigned>(d)}}
+      .time_since_epoch()
+      .count();
 }
 
 CivilDate CivilFromDays(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  const int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  return {yoe + era * 400 + (m <= 2 ? 1 : 0), m, d};
+  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{z}}};
+  return {static_cast<int>(ymd.year()), static_cast<int>(static_cast<unsigned>(ymd.month())),
+          static_cast<int>(static_cast<unsigned>(ymd.day()))};
 }
 
 // 0 = Monday ... 6 = Sunday; 1970-01-01 was a Thursday.

@@ -425,12 +425,7 @@ void Scheduler::Waitlist(sdk::Call& call, const sdk::OperationRequest& req) cons
   Value periods(rapidjson::kArrayType);
   periods.PushBack(std::move(period), a);
   entry.AddMember("requestedPeriod", std::move(periods), a);
-  Value ext(rapidjson::kObjectType);
-  ext.AddMember("url", Value(kWaitlistForUrl, a), a);
-  ext.AddMember("valueReference", Reference("Appointment/" + Id(original), a), a);
-  Value exts(rapidjson::kArrayType);
-  exts.PushBack(std::move(ext), a);
-  entry.AddMember("extension", std::move(exts), a);
+  AddReferenceExtension(entry, kWaitlistForUrl, "Appointment/" + Id(original), a);
   const sdk::FhirResult r = call.Create("Appointment", ToJson(entry));
   if (!r.ok()) throw Error(r.status, Diagnostics(r.body));
   call.Respond(201, r.body);

@@ -105,12 +105,26 @@ void RemoveExtension(Value& resource, const char* url, Allocator& alloc) {
   }
 }
 
-void AddExtension(Value& resource, const char* url, const char* value_key, std::string_view value,
-                  Allocator& alloc) {
+namespace {
+void AddExtensionValue(Value& resource, const char* url, const char* value_key, Value value,
+                       Allocator& alloc) {
   Value e(rapidjson::kObjectType);
   e.AddMember("url", Value(url, alloc), alloc);
-  e.AddMember(Value(value_key, alloc), Str(value, alloc), alloc);
+  e.AddMember(Value(value_key, alloc), std::move(value), alloc);
   EnsureArray(resource, "extension", alloc).PushBack(std::move(e), alloc);
+}
+}  // namespace
+
+void AddExtension(Value& resource, const char* url, const char* value_key, std::string_view value,
+                  Allocator& alloc) {
+  AddExtensionValue(resource, url, value_key, Str(value, alloc), alloc);
+}
+
+void AddReferenceExtension(Value& resource, const char* url, std::string_view reference,
+                           Allocator& alloc) {
+  Value ref(rapidjson::kObjectType);
+  ref.AddMember("reference", Str(reference, alloc), alloc);
+  AddExtensionValue(resource, url, "valueReference", std::move(ref), alloc);
 }
 
 bool HasTag(const Value& resource, std::string_view code) {

@@ -56,6 +56,9 @@ const Value* Extension(const Value& resource, const char* url);
 void RemoveExtension(Value& resource, const char* url, Allocator& alloc);
 void AddExtension(Value& resource, const char* url, const char* value_key, std::string_view value,
                   Allocator& alloc);
+// Adds an extension with valueReference {"reference": reference}.
+void AddReferenceExtension(Value& resource, const char* url, std::string_view reference,
+                           Allocator& alloc);
 // True when meta.tag holds kTagSystem|code.
 bool HasTag(const Value& resource, std::string_view code);
 void AddTag(Value& resource, std::string_view code, Allocator& alloc);

@@ -135,22 +135,16 @@ void Scheduler::Find(sdk::Call& call, const sdk::OperationRequest& req) const {
   std::vector<FreeSlot> slots;
   std::set<std::string> seen;
   std::vector<std::vector<const FreeSlot*>> proposals;
-  int64_t slice_start = start;
-  const int64_t width = end - start;
-  std::string query;
-  for (int round = 0; round < 200; ++round) {
-    const int64_t slice_end = std::min(end, slice_start + width);
-    if (query.empty()) {
-      query = "status=free&start=ge" + UrlEncode(FormatInstant(slice_start)) + "&start=lt" +
-              UrlEncode(FormatInstant(slice_end)) + filters +
-              "&_sort=start&_count=" + std::to_string(fetch) + "&_include=Slot:schedule";
-    }
+  std::string query = "status=free&start=ge" + UrlEncode(FormatInstant(start)) + "&start=lt" +
+                      UrlEncode(FormatInstant(end)) + filters +
+                      "&_sort=start&_count=" + std::to_string(fetch) + "&_include=Slot:schedule";
+  for (int round = 0; round < 200 && !query.empty(); ++round) {
     pages.push_back(SearchBundle(call, "Slot", query));
     const Document& page = pages.back();
     for (const Value* s : BundleResources(page, "include")) {
       if (String(*s, "resourceType") == "Schedule") schedules["Schedule/" + String(*s, "id")] = s;
     }
-    int64_t last_start = slice_start;
+    int64_t last_start = start;
     for (const Value* s : BundleResources(page, "match")) {
       FreeSlot f;
       f.id = String(*s, "id");
@@ -158,6 +152,7 @@ void Scheduler::Find(sdk::Call& call, const sdk::OperationRequest& req) const {
       f.schedule = sched == nullptr ? "" : ReferenceKey(String(*sched, "reference"), "Schedule");
       const auto a = ParseInstant(String(*s, "start"));
       const auto b = ParseInstant(String(*s, "end"));
+      // (A Slot moved in time between two page reads may come twice; keep it once.)
       if (!a || !b || f.schedule.empty() || !seen.insert(f.id).second) continue;
       f.start = *a;
       f.end = *b;
@@ -165,22 +160,15 @@ void Scheduler::Find(sdk::Call& call, const sdk::OperationRequest& req) const {
       last_start = std::max(last_start, f.start);
       slots.push_back(std::move(f));
     }
-    const std::string next = NextQuery(page);
-    // Every Slot starting before `frontier` has been read.
-    const int64_t frontier = next.empty() ? slice_end : last_start;
+    query = NextQuery(page);  // "" on the last page
+    // Every Slot starting before `frontier` has been read, and a proposal starting before
+    // frontier - needed cannot be preceded by one still unread.
+    const int64_t frontier = query.empty() ? end : last_start;
     proposals = Proposals(slots, needed, end);
-    // A proposal starting before frontier - needed cannot be preceded by one still unread.
     const auto settled = std::count_if(proposals.begin(), proposals.end(), [&](const auto& run) {
       return run.front()->start < frontier - needed;
     });
-    const bool done_reading = next.empty() && slice_end >= end;
-    if (done_reading || settled >= count) break;
-    if (!next.empty()) {
-      query = next;  // the rest of this slice
-    } else {
-      query.clear();
-      slice_start = slice_end;
-    }
+    if (settled >= count) break;
   }
   std::sort(proposals.begin(), proposals.end(), [](const auto& x, const auto& y) {
     return x.front()->start != y.front()->start ? x.front()->start < y.front()->start

@@ -213,17 +213,7 @@ void Scheduler::ExpireOne(const sdk::Call& call, const Value& appointment) const
     // A lapsed waitlist offer goes back to waiting (now at the end of the line), keeping the
     // booking it wants to move; the Slots it let lapse are noted and not offered to it again.
     for (const std::string& slot : slots) {
-      Value ext(rapidjson::kObjectType);
-      ext.AddMember("url", Value(kWaitlistPassedUrl, a), a);
-      Value ref(rapidjson::kObjectType);
-      SetString(ref, "reference", "Slot/" + slot, a);
-      ext.AddMember("valueReference", std::move(ref), a);
-      auto exts = appt.FindMember("extension");
-      if (exts == appt.MemberEnd() || !exts->value.IsArray()) {
-        Set(appt, "extension", Value(rapidjson::kArrayType), a);
-        exts = appt.FindMember("extension");
-      }
-      exts->value.PushBack(std::move(ext), a);
+      AddReferenceExtension(appt, kWaitlistPassedUrl, "Slot/" + slot, a);
     }
     SetString(appt, "status", "waitlist", a);
     for (const char* field : {"slot", "start", "end"}) Remove(appt, field);
