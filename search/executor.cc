@@ -4,10 +4,12 @@
 // Thread-safety: stateless functions.
 #include "hestia/search/executor.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 
 #include "hestia/base/json.h"
+#include "hestia/search/index.h"
 #include "sql_rewrite.h"
 
 namespace hestia::search {
@@ -21,6 +23,7 @@ constexpr int kMaxPageCount = 1000;
 
 std::atomic<internal::OrderedSortPolicy> g_ordered_sort_policy{
     internal::OrderedSortPolicy::kPlanner};
+std::atomic<int> g_ordered_walk_budget{0};  // 0: WalkBudget decides
 
 // The statement of one page, with the positions of its optional columns.
 struct PageStatement {
@@ -72,9 +75,15 @@ Result<PageStatement> BuildPage(const Query& query, const ParameterRegistry& reg
 // (ascending: its least low), idx_string_lookup (normalized strings in byte order, the
 // text_pattern_ops order), idx_token_lookup (codes). Each resource is taken at the one index
 // row that carries its sort value (the first in value, then ctid, order), so a large match set
-// needs no sort: the scan stops after count + 1 rows. Part A returns the resources having a
-// value; part B (run when A does not fill the page) those lacking it, in pk order. Values,
-// order and cursors are the generic path's (sql_sort.cc), so pages may mix the two.
+// needs no sort. Part A walks at most `budget` index rows (and the rows tied with the last
+// of them) and returns the matching resources having a value; part B (run when A read every
+// row without filling the page) those lacking it, in pk order. Values, order and cursors are
+// the generic path's (sql_sort.cc), so pages may mix the two.
+//
+// When the sort parameter is a single instant for the searched type (Slot.start:
+// SearchParameterDef::single_instant) the walk starts and stops where the query's own date
+// clauses on it allow, a resource has just one row (no first-row test), and one lacking the
+// value cannot match, so there is no part B.
 struct OrderedSort {
   std::string table;   // idx_date, idx_string, idx_token
   std::string column;  // high, low, norm, code
@@ -84,7 +93,66 @@ struct OrderedSort {
   std::string cast;    // of the cursor value
   std::string hash;    // param_hash test
   bool descending = false;
+  bool single = false;            // one row per resource: a single instant
+  std::optional<Micros> from;     // single: the walked column's least possible value
+  std::optional<Micros> through;  // single: its greatest
 };
+
+// Bounds on the `low` of a single instant's one row (at most kMaxInstantWidth wide) that a
+// date clause value implies, from the predicates of sql_date.cc; nullopt where it implies
+// none (ne, ap).
+struct LowBounds {
+  std::optional<Micros> from;
+  std::optional<Micros> through;
+};
+LowBounds InstantLowBounds(const SearchValue& value) {
+  const Micros sl = value.date.low;
+  const Micros sh = value.date.high;
+  const Micros sh_minus_width =
+      sh < kMinMicros + kMaxInstantWidth ? kMinMicros : sh - kMaxInstantWidth;
+  switch (value.prefix) {
+    case Prefix::kEq:  // low >= sl AND low < sh
+      return {sl, sh};
+    case Prefix::kGt:  // high > sh
+      return {sh_minus_width, std::nullopt};
+    case Prefix::kGe:  // high > sh OR low >= sl
+      return {std::min(sl, sh_minus_width), std::nullopt};
+    case Prefix::kLt:  // low < sl
+      return {std::nullopt, sl};
+    case Prefix::kLe:  // low < sl OR (low >= sl AND high <= sh)
+      return {std::nullopt, sh};
+    case Prefix::kSa:  // low >= sh
+      return {sh, std::nullopt};
+    case Prefix::kEb:  // high <= sl
+      return {std::nullopt, sl};
+    case Prefix::kNe:
+    case Prefix::kAp:
+      return {};
+  }
+  return {};
+}
+
+// The bounds the query's AND clauses on the sort parameter put on its `low`: each clause
+// bounds by its loosest value (OR), the clauses together by the tightest.
+LowBounds QueryLowBounds(const Query& query, const SearchParameterDef& param) {
+  LowBounds out;
+  for (const Clause& clause : query.clauses) {
+    if (clause.kind != Clause::Kind::kParameter || clause.param != &param ||
+        clause.modifier != Modifier::kNone || clause.values.empty()) {
+      continue;
+    }
+    LowBounds c = InstantLowBounds(clause.values[0]);
+    for (std::size_t v = 1; v < clause.values.size(); ++v) {
+      const LowBounds b = InstantLowBounds(clause.values[v]);
+      c.from = c.from && b.from ? std::optional<Micros>(std::min(*c.from, *b.from)) : std::nullopt;
+      c.through = c.through && b.through ? std::optional<Micros>(std::max(*c.through, *b.through))
+                                         : std::nullopt;
+    }
+    if (c.from) out.from = out.from ? std::max(*out.from, *c.from) : *c.from;
+    if (c.through) out.through = out.through ? std::min(*out.through, *c.through) : *c.through;
+  }
+  return out;
+}
 
 std::optional<OrderedSort> OrderedSortFor(const Query& query, const ParameterRegistry& registry) {
   if (query.sort.size() != 1 || query.sort[0].param == nullptr) return std::nullopt;
@@ -123,15 +191,68 @@ std::optional<OrderedSort> OrderedSortFor(const Query& query, const ParameterReg
       internal::ClauseTypes(probe, internal::Scope{"r", query.types}, registry);
   if (types.empty()) return std::nullopt;
   out.hash = internal::HashTest(types, key.param->code);
+  const std::vector<std::string>& single = key.param->single_instant;
+  out.single = type == "date" && !query.types.empty() &&
+               std::all_of(query.types.begin(), query.types.end(), [&](const std::string& t) {
+                 return std::binary_search(single.begin(), single.end(), t);
+               });
+  if (out.single) {
+    // The walked column is low (ascending) or high, which lies in (low, low + width].
+    const LowBounds low = QueryLowBounds(query, *key.param);
+    out.from = low.from;
+    out.through = low.through;
+    if (key.descending && out.through) {
+      out.through = *out.through > kMaxMicros - kMaxInstantWidth ? kMaxMicros
+                                                                 : *out.through + kMaxInstantWidth;
+    }
+  }
   return out;
 }
 
+// True when the query requires a value of the sort parameter, so that part B finds nothing.
+bool Bounded(const OrderedSort& sort) { return sort.from.has_value() || sort.through.has_value(); }
+
+// Index rows part A reads before it gives the page up to the generic path: enough for the
+// page when a few percent of the walked rows match, little next to a search that does not.
+int WalkBudget(int count) {
+  if (const int forced = internal::OrderedWalkBudgetForTesting(); forced > 0) return forced;
+  return std::clamp(25 * (count + 1), 1000, 25000);
+}
+
+// Part A (kWalk), the number of index rows it walks (kWalkCount: one row, one column) or
+// part B (kLacking).
+enum class OrderedPart { kWalk, kWalkCount, kLacking };
+
 Result<PageStatement> BuildOrderedPart(const Query& query, const ParameterRegistry& registry,
-                                       const OrderedSort& sort, bool lacking, int limit,
-                                       const std::optional<Cursor>& cursor, Micros now) {
+                                       const OrderedSort& sort, OrderedPart part, int limit,
+                                       int budget, const std::optional<Cursor>& cursor,
+                                       Micros now) {
   PageStatement out;
   Rewriter rw(registry, out.sql);
   rw.set_now(now);
+  const std::string c = "i." + sort.column;
+  std::string walk;  // the index rows in sort order, at most `budget` (and their ties)
+  if (part != OrderedPart::kLacking) {
+    walk = "SELECT i.res_pk, " + sort.value + " AS s0";
+    if (!sort.single) walk += ", i.ctid AS row_id";
+    walk += " FROM " + sort.table + " i\n    WHERE i.param_hash " + sort.hash;
+    if (sort.from) walk += " AND " + c + " >= " + rw.Bind(std::to_string(*sort.from)) + "::bigint";
+    if (sort.through) {
+      walk += " AND " + c + " <= " + rw.Bind(std::to_string(*sort.through)) + "::bigint";
+    }
+    if (cursor && cursor->values[0]) {
+      const std::string v = rw.Bind(*cursor->values[0]) + "::" + sort.cast;
+      walk += "\n    AND (" + c + sort.beyond + v + " OR (" + c + " = " + v + " AND i.res_pk > " +
+              rw.Bind(std::to_string(cursor->pk)) + "::bigint))";
+    }
+    // WITH TIES: every row not walked comes strictly after every row walked.
+    walk += "\n    ORDER BY " + c + sort.order + " FETCH FIRST " + std::to_string(budget) +
+            " ROWS WITH TIES";
+  }
+  if (part == OrderedPart::kWalkCount) {
+    out.sql.text = "SELECT count(*) FROM (" + walk + ") w";
+    return out;
+  }
   HESTIA_ASSIGN_OR_RETURN(std::string filter, internal::QueryFilter(query, "r", rw));
   const std::string distance = internal::NearDistanceExpression(query, "r", rw);
   out.has_distance = !distance.empty();
@@ -142,7 +263,7 @@ Result<PageStatement> BuildOrderedPart(const Query& query, const ParameterRegist
   if (out.has_distance) outer += ", p.dist";
   outer += ", p.s0";
   std::string inner;
-  if (lacking) {
+  if (part == OrderedPart::kLacking) {
     inner = select + ", NULL::" + sort.cast + " AS s0\n  FROM resource r\n  WHERE " + filter +
             "\n  AND NOT EXISTS (SELECT 1 FROM " + sort.table +
             " j WHERE j.res_pk = r.pk AND j.param_hash " + sort.hash + ")";
@@ -151,23 +272,76 @@ Result<PageStatement> BuildOrderedPart(const Query& query, const ParameterRegist
     }
     inner += "\n  ORDER BY r.pk LIMIT " + std::to_string(limit);
   } else {
-    const std::string c = "i." + sort.column;
-    inner = select + ", " + sort.value + " AS s0\n  FROM " + sort.table +
-            " i JOIN resource r ON r.pk = i.res_pk\n  WHERE i.param_hash " + sort.hash +
-            "\n  AND " + filter + "\n  AND i.ctid = (SELECT j.ctid FROM " + sort.table +
-            " j WHERE j.res_pk = i.res_pk AND j.param_hash " + sort.hash + " ORDER BY j." +
-            sort.column + sort.order + ", j.ctid LIMIT 1)";
-    if (cursor && cursor->values[0]) {
-      const std::string v = rw.Bind(*cursor->values[0]) + "::" + sort.cast;
-      inner += "\n  AND (" + c + sort.beyond + v + " OR (" + c + " = " + v + " AND r.pk > " +
-               rw.Bind(std::to_string(cursor->pk)) + "::bigint))";
+    // The walk stays inline: the planner reads it in index order and stops at the limit.
+    inner = select + ", w.s0\n  FROM (" + walk +
+            ") w\n  JOIN resource r ON r.pk = w.res_pk\n  WHERE " + filter;
+    if (!sort.single) {
+      inner += "\n  AND w.row_id = (SELECT j.ctid FROM " + sort.table +
+               " j WHERE j.res_pk = w.res_pk AND j.param_hash " + sort.hash + " ORDER BY j." +
+               sort.column + sort.order + ", j.ctid LIMIT 1)";
     }
-    inner += "\n  ORDER BY " + c + sort.order + ", r.pk LIMIT " + std::to_string(limit);
+    inner += "\n  ORDER BY w.s0" + sort.order + ", r.pk LIMIT " + std::to_string(limit);
   }
   out.sql.text = outer + "\nFROM (" + inner +
                  ") p\nJOIN resource_version v ON v.res_pk = p.pk AND v.version = p.version" +
                  "\nORDER BY p.s0" + (sort.descending ? " DESC" : " ASC") + " NULLS LAST, p.pk";
   return out;
+}
+
+// A page in pk order (no _sort) of one type whose criteria include a reverse chain (_has):
+// the generic statement joins every resource the inner criteria match (all Observations of a
+// common code) before it cuts the page; this walk reads the type's resources in pk order
+// (resource_type_pk), at most `budget` of them, and checks the criteria for each, so a
+// common inner match stops after the page. kWalkCount counts the resources it reads.
+bool PkWalkApplies(const Query& query) {
+  if (!query.sort.empty() || query.types.size() != 1 || !query.compartment_type.empty()) {
+    return false;
+  }
+  return std::any_of(query.clauses.begin(), query.clauses.end(),
+                     [](const Clause& c) { return c.kind == Clause::Kind::kHas; });
+}
+
+Result<PageStatement> BuildPkWalk(const Query& query, const ParameterRegistry& registry,
+                                  OrderedPart part, int limit, int budget,
+                                  const std::optional<Cursor>& cursor, Micros now) {
+  PageStatement out;
+  Rewriter rw(registry, out.sql);
+  rw.set_now(now);
+  std::string walk =
+      "SELECT w.* FROM resource w"
+      "\n    WHERE w.res_type = " +
+      rw.Bind(query.types[0]) + " AND NOT w.deleted";
+  if (cursor) walk += " AND w.pk > " + rw.Bind(std::to_string(cursor->pk)) + "::bigint";
+  walk += "\n    ORDER BY w.pk LIMIT " + std::to_string(budget);
+  if (part == OrderedPart::kWalkCount) {
+    out.sql.text = "SELECT count(*) FROM (" + walk + ") w";
+    return out;
+  }
+  HESTIA_ASSIGN_OR_RETURN(std::string filter, internal::QueryFilter(query, "r", rw));
+  const std::string distance = internal::NearDistanceExpression(query, "r", rw);
+  out.has_distance = !distance.empty();
+  std::string select = "SELECT r.pk, r.res_type, r.res_id, r.version";
+  if (out.has_distance) select += ", " + distance + " AS dist";
+  std::string outer = "SELECT p.pk, p.res_type, p.res_id, v.body";
+  if (out.has_distance) outer += ", p.dist";
+  out.sql.text = outer + "\nFROM (" + select + "\n  FROM (" + walk + ") r\n  WHERE " + filter +
+                 "\n  ORDER BY r.pk LIMIT " + std::to_string(limit) +
+                 ") p\nJOIN resource_version v ON v.res_pk = p.pk AND v.version = p.version" +
+                 "\nORDER BY p.pk";
+  return out;
+}
+
+// Runs `walk` (an ordered or pk walk): true with the page in `rows` when it is the answer —
+// it filled the page, or read every candidate — false when it stopped at its budget first.
+Result<bool> RunWalk(const PageStatement& walk, const Sql& count_sql, int count, int budget,
+                     SqlRunner& runner, std::vector<SqlRow>* rows) {
+  HESTIA_ASSIGN_OR_RETURN(*rows, runner.Run(walk.sql));
+  if (rows->size() > static_cast<std::size_t>(count)) return true;
+  HESTIA_ASSIGN_OR_RETURN(std::vector<SqlRow> counted, runner.Run(count_sql));
+  if (counted.size() != 1 || counted[0].size() != 1 || !counted[0][0]) {
+    return InternalError("walk count without a row");
+  }
+  return std::stoll(*counted[0][0]) < budget;
 }
 
 // The planner's total cost of a statement.
@@ -183,59 +357,74 @@ Result<double> PlanCost(SqlRunner& runner, const Sql& sql) {
   return json::NumberAsDouble(*cost);
 }
 
-// The statements of one page (one, or two for an ordered sort whose page runs past the
-// resources having a value), run unless explaining; rows in page order, at most count + 1.
+// The statements of one page, run unless explaining; rows in page order, at most count + 1.
+// With an ordered sort: part A when the planner prefers it (or a test forces it); the generic
+// statement instead when A walked its budget without filling the page; part B after an A
+// that read every row without filling it. A _has search without _sort: the pk walk or the
+// generic statement, alike.
 Result<PageStatement> RunPage(const Query& query, const ParameterRegistry& registry, int count,
                               const std::optional<Cursor>& cursor, Micros now, SqlRunner& runner,
                               std::vector<Sql>* explained, std::vector<SqlRow>* rows) {
   HESTIA_ASSIGN_OR_RETURN(PageStatement generic, BuildPage(query, registry, count, cursor, now));
-  std::optional<OrderedSort> ordered = OrderedSortFor(query, registry);
-  if (g_ordered_sort_policy.load() == internal::OrderedSortPolicy::kNever) ordered.reset();
-  if (!ordered) {
+  auto run_generic = [&]() -> Result<PageStatement> {
     if (query.explain) {
       explained->push_back(generic.sql);
-      return generic;
-    }
-    HESTIA_ASSIGN_OR_RETURN(*rows, runner.Run(generic.sql));
-    return generic;
-  }
-  const bool in_lacking_group = cursor && !cursor->values[0];
-  if (!in_lacking_group) {
-    HESTIA_ASSIGN_OR_RETURN(PageStatement a, BuildOrderedPart(query, registry, *ordered, false,
-                                                              count + 1, cursor, now));
-    // The planner decides: reading in index order pays off when many resources match.
-    bool use_generic = false;
-    switch (g_ordered_sort_policy.load()) {
-      case internal::OrderedSortPolicy::kAlways:
-        break;
-      case internal::OrderedSortPolicy::kNever:
-        use_generic = true;
-        break;
-      case internal::OrderedSortPolicy::kPlanner: {
-        HESTIA_ASSIGN_OR_RETURN(double generic_cost, PlanCost(runner, generic.sql));
-        HESTIA_ASSIGN_OR_RETURN(double ordered_cost, PlanCost(runner, a.sql));
-        use_generic = generic_cost <= ordered_cost;
-        break;
-      }
-    }
-    if (use_generic) {
-      if (query.explain) {
-        explained->push_back(generic.sql);
-        return generic;
-      }
+    } else {
       HESTIA_ASSIGN_OR_RETURN(*rows, runner.Run(generic.sql));
-      return generic;
+    }
+    return generic;
+  };
+  std::optional<OrderedSort> ordered = OrderedSortFor(query, registry);
+  const internal::OrderedSortPolicy policy = g_ordered_sort_policy.load();
+  if (policy == internal::OrderedSortPolicy::kNever) return run_generic();
+  if (!ordered && PkWalkApplies(query)) {
+    const int budget = WalkBudget(count);
+    HESTIA_ASSIGN_OR_RETURN(PageStatement walk, BuildPkWalk(query, registry, OrderedPart::kWalk,
+                                                            count + 1, budget, cursor, now));
+    if (policy == internal::OrderedSortPolicy::kPlanner) {
+      HESTIA_ASSIGN_OR_RETURN(double generic_cost, PlanCost(runner, generic.sql));
+      HESTIA_ASSIGN_OR_RETURN(double walk_cost, PlanCost(runner, walk.sql));
+      if (generic_cost <= walk_cost) return run_generic();
+    }
+    if (query.explain) {
+      explained->push_back(walk.sql);
+      return walk;
+    }
+    HESTIA_ASSIGN_OR_RETURN(
+        PageStatement walked,
+        BuildPkWalk(query, registry, OrderedPart::kWalkCount, 0, budget, cursor, now));
+    HESTIA_ASSIGN_OR_RETURN(bool answered, RunWalk(walk, walked.sql, count, budget, runner, rows));
+    return answered ? walk : run_generic();
+  }
+  if (!ordered) return run_generic();
+  const bool in_lacking_group = cursor && !cursor->values[0];
+  if (in_lacking_group && Bounded(*ordered)) return run_generic();  // (finds nothing)
+  if (!in_lacking_group) {
+    const int budget = WalkBudget(count);
+    HESTIA_ASSIGN_OR_RETURN(
+        PageStatement a, BuildOrderedPart(query, registry, *ordered, OrderedPart::kWalk, count + 1,
+                                          budget, cursor, now));
+    // The planner decides: reading in index order pays off when many resources match.
+    if (policy == internal::OrderedSortPolicy::kPlanner) {
+      HESTIA_ASSIGN_OR_RETURN(double generic_cost, PlanCost(runner, generic.sql));
+      HESTIA_ASSIGN_OR_RETURN(double ordered_cost, PlanCost(runner, a.sql));
+      if (generic_cost <= ordered_cost) return run_generic();
     }
     if (query.explain) {
       explained->push_back(a.sql);
       return a;
     }
-    HESTIA_ASSIGN_OR_RETURN(*rows, runner.Run(a.sql));
-    if (rows->size() > static_cast<std::size_t>(count)) return a;
+    HESTIA_ASSIGN_OR_RETURN(PageStatement walked,
+                            BuildOrderedPart(query, registry, *ordered, OrderedPart::kWalkCount, 0,
+                                             budget, cursor, now));
+    HESTIA_ASSIGN_OR_RETURN(bool answered, RunWalk(a, walked.sql, count, budget, runner, rows));
+    if (!answered) return run_generic();  // rows not walked may still match
+    if (rows->size() > static_cast<std::size_t>(count) || Bounded(*ordered)) return a;
   }
   const int remaining = count + 1 - static_cast<int>(rows->size());
   HESTIA_ASSIGN_OR_RETURN(
-      PageStatement b, BuildOrderedPart(query, registry, *ordered, true, remaining, cursor, now));
+      PageStatement b, BuildOrderedPart(query, registry, *ordered, OrderedPart::kLacking, remaining,
+                                        0, cursor, now));
   if (query.explain) {
     explained->push_back(b.sql);
     return b;
@@ -426,6 +615,8 @@ Result<std::vector<MatchRef>> FindMatches(const Query& query, const ParameterReg
 
 namespace internal {
 void SetOrderedSortPolicyForTesting(OrderedSortPolicy policy) { g_ordered_sort_policy = policy; }
+void SetOrderedWalkBudgetForTesting(int rows) { g_ordered_walk_budget = rows; }
+int OrderedWalkBudgetForTesting() { return g_ordered_walk_budget.load(); }
 }  // namespace internal
 
 }  // namespace hestia::search

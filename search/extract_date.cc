@@ -61,7 +61,12 @@ void AddDate(const Item& item, const Sink& sink) {
     std::string text;
     if (!PrimitiveText(item, &text)) return;
     auto range = ParseFhirDateTime(text);
-    if (range.ok()) AddRange(sink, range->low, range->high);
+    if (!range.ok()) return;
+    // An instant is precise to the second at least; a coarser one ("2026-12-07") is not a
+    // valid instant and is not indexed, so that every instant row is at most 1 s wide (the
+    // ordered sort relies on it: parameter_registry.h, single_instant).
+    if (FhirType(item) == "instant" && range->high - range->low > kMaxInstantWidth) return;
+    AddRange(sink, range->low, range->high);
     return;
   }
   if (item.json == nullptr) return;

@@ -164,6 +164,47 @@ std::shared_ptr<const ParameterRegistry> ParameterRegistry::WithAdded(
   return next;
 }
 
+namespace {
+
+// True when `expression` (one term, no union) is a plain path "Type.a.b" whose every element
+// is non-repeating and whose last element is an instant.
+bool IsSingleInstantPath(std::string_view expression, const resources::TypeRegistry& types) {
+  expression = Trim(expression);
+  if (expression.empty()) return false;
+  for (char c : expression) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_') return false;
+  }
+  const std::size_t first_dot = expression.find('.');
+  if (first_dot == std::string_view::npos) return false;
+  const resources::ElementInfo* element = nullptr;
+  for (std::size_t dot = expression.find('.', first_dot + 1);;
+       dot = expression.find('.', dot + 1)) {
+    element = types.FindElement(expression.substr(0, dot));
+    if (element == nullptr || element->is_array || element->is_choice) return false;
+    if (dot == std::string_view::npos) break;
+  }
+  return element->types == std::vector<std::string>{"instant"};
+}
+
+}  // namespace
+
+std::shared_ptr<const ParameterRegistry> ParameterRegistry::WithElementTypes(
+    const resources::TypeRegistry& types) const {
+  auto next = std::make_shared<ParameterRegistry>();
+  next->params_ = params_;
+  for (SearchParameterDef& def : next->params_) {
+    def.single_instant.clear();
+    if (def.type != "date") continue;
+    for (const std::string& type : types.ResourceTypes()) {
+      const std::string expression = def.ExpressionFor(type);
+      if (expression.empty() || SplitUnion(expression).size() != 1) continue;
+      if (IsSingleInstantPath(expression, types)) def.single_instant.push_back(type);
+    }
+  }
+  next->BuildIndexes();
+  return next;
+}
+
 const SearchParameterDef* ParameterRegistry::Find(std::string_view resource_type,
                                                   std::string_view code) const {
   for (std::string_view base :

@@ -160,10 +160,15 @@ std::string KeysetCondition(const std::vector<SortColumn>& columns, const Cursor
 std::string OrderByList(const std::vector<SortColumn>& columns, std::string_view prefix,
                         std::string_view pk_column);
 
-// How a single date sort key is read (executor.cc): the planner picks between computing the
-// sort value of every match and reading idx_date in order. Tests force one or the other.
+// How a page is read (executor.cc): for a single sort key, or for a _has search without
+// _sort, the planner picks between the generic statement (every match, then the page) and a
+// budgeted walk in the page's order (an index of the sort parameter, or resources by pk).
+// Tests force one or the other, and may shrink the walk's budget.
 enum class OrderedSortPolicy { kPlanner, kAlways, kNever };
 void SetOrderedSortPolicyForTesting(OrderedSortPolicy policy);
+// The index rows an ordered walk reads before it gives the page up (0: its own choice).
+void SetOrderedWalkBudgetForTesting(int rows);
+int OrderedWalkBudgetForTesting();
 
 // ---- Includes (sql_include.cc) ----
 struct IncludedRow {

@@ -96,7 +96,7 @@ Result<Runtime> OpenRuntime(const Config& config, const RuntimeMinimums& minimum
              {"package", definitions}});
   if (!database.ok()) return database.status();
   rt.types = std::move(types).value();
-  rt.params = std::move(params).value();
+  rt.params = (*params)->WithElementTypes(*rt.types);
   rt.cluster = std::move(database->cluster);
   rt.store = std::move(database->store);
 

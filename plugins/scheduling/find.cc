@@ -4,6 +4,7 @@
 // enough for the visit, ordered by time. Proposals are not stored; $hold or $book takes one.
 // See scheduler.h. FHIR R4: http://hl7.org/fhir/R4/appointment.html
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -162,17 +163,21 @@ void Scheduler::Find(sdk::Call& call, const sdk::OperationRequest& req) const {
     }
     query = NextQuery(page);  // "" on the last page
     // Every Slot starting before `frontier` has been read, and a proposal starting before
-    // frontier - needed cannot be preceded by one still unread.
+    // frontier - needed cannot be preceded by one still unread. A one-Slot proposal (no visit
+    // length) is settled as soon as it is read: the Slots still unread come after it in the
+    // search's order (start, then creation), which is the order of the answer.
     const int64_t frontier = query.empty() ? end : last_start;
     proposals = Proposals(slots, needed, end);
     const auto settled = std::count_if(proposals.begin(), proposals.end(), [&](const auto& run) {
-      return run.front()->start < frontier - needed;
+      return needed == 0 || run.front()->start < frontier - needed;
     });
     if (settled >= count) break;
   }
+  // By time, then in the order the search read them (`slots` holds the Slots in that order).
   std::sort(proposals.begin(), proposals.end(), [](const auto& x, const auto& y) {
-    return x.front()->start != y.front()->start ? x.front()->start < y.front()->start
-                                                : x.front()->id < y.front()->id;
+    return x.front()->start != y.front()->start
+               ? x.front()->start < y.front()->start
+               : std::less<const FreeSlot*>()(x.front(), y.front());
   });
   if (proposals.size() > static_cast<std::size_t>(count)) proposals.resize(count);
 

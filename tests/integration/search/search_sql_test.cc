@@ -75,7 +75,7 @@ class SearchSqlTest : public ::testing::Test {
       w.error = registry.status().ToString();
       return;
     }
-    w.registry = registry.value();
+    w.registry = (*registry)->WithElementTypes(**types);
     w.extractor = std::make_unique<Extractor>(engine.value(), "http://hestia.test/fhir");
   }
 
@@ -504,6 +504,140 @@ TEST_F(SearchSqlTest, SortByQuantityTokenAndReference) {
     EXPECT_EQ(second->matches[1].id, "sort2-d");
   }
   internal::SetOrderedSortPolicyForTesting(internal::OrderedSortPolicy::kPlanner);
+}
+
+// A sort on a single instant (Slot.start) walks idx_date between the bounds the query's own
+// date clauses imply, a budget of index rows at a time (executor.cc). Every prefix, both
+// directions, ties on the sort value, and a budget so small that most pages fall back to the
+// generic statement: the answers and the pages are the generic path's.
+// FHIR R4: http://hl7.org/fhir/R4/search.html#date, #sort, http.html#paging
+TEST_F(SearchSqlTest, SingleInstantSortWalksBetweenTheQuerysBounds) {
+  const std::string t = "walk";
+  // Ten-minute Slots from 09:00; the ones at 09:20 and 09:40 come twice (ties); odd ones busy.
+  const char* starts[] = {"09:00", "09:10", "09:20", "09:20", "09:30",
+                          "09:40", "09:40", "09:50", "10:00", "10:10"};
+  for (int n = 0; n < 10; ++n) {
+    const std::string at = std::string("2027-05-03T") + starts[n] + ":00Z";
+    Put(Res("Slot", "walk-" + std::to_string(n), t,
+            R"("schedule":{"reference":"Schedule/walk"},"status":")" +
+                std::string(n % 2 == 0 ? "free" : "busy") + R"(","start":")" + at + R"(","end":")" +
+                at + R"(")"));
+  }
+  // Not a valid instant: not indexed, so it lacks a start (and sorts last when unbounded).
+  Put(Res("Slot", "walk-coarse", t,
+          R"("schedule":{"reference":"Schedule/walk"},"status":"free","start":"2027-05-03",)"
+          R"("end":"2027-05-04")"));
+  using internal::OrderedSortPolicy;
+  // Independent expectations for two of the queries.
+  internal::SetOrderedSortPolicyForTesting(OrderedSortPolicy::kAlways);
+  EXPECT_EQ(
+      Ordered("Slot", t, "start=ge2027-05-03T09:20:00Z&start=lt2027-05-03T09:50:00Z&_sort=start"),
+      Ids({"walk-2", "walk-3", "walk-4", "walk-5", "walk-6"}));
+  EXPECT_EQ(Ordered("Slot", t, "status=free&_sort=-start"),
+            Ids({"walk-8", "walk-6", "walk-4", "walk-2", "walk-0", "walk-coarse"}));
+  // The walk is bounded by the query: its explanation binds the window to idx_date's low.
+  auto explained = Search("Slot", t,
+                          "start=ge2027-05-03T09:20:00Z&start=lt2027-05-03T09:50:00Z&_sort=start&"
+                          "_explain=true");
+  ASSERT_TRUE(explained.ok()) << explained.status().ToString();
+  EXPECT_NE(explained->explain.find("FETCH FIRST"), std::string::npos) << explained->explain;
+  EXPECT_NE(explained->explain.find("i.low >= "), std::string::npos) << explained->explain;
+  EXPECT_NE(explained->explain.find("i.low <= "), std::string::npos) << explained->explain;
+  EXPECT_EQ(explained->explain.find("row_id"), std::string::npos) << explained->explain;
+
+  const std::string filters[] = {
+      "",
+      "start=ge2027-05-03T09:20:00Z",
+      "start=gt2027-05-03T09:20:00Z",
+      "start=lt2027-05-03T09:40:00Z",
+      "start=le2027-05-03T09:40:00Z",
+      "start=eq2027-05-03T09:40:00Z",
+      "start=2027-05-03",
+      "start=sa2027-05-03T09:20:00Z",
+      "start=eb2027-05-03T09:40:00Z",
+      "start=ne2027-05-03T09:40:00Z",
+      "start=ap2027-05-03T09:40:00Z",
+      "start=ge2027-05-03T09:20:00.500Z",
+      "start=lt2027-05-03T09:20:00Z,ge2027-05-03T10:00:00Z",
+      "start=ge2027-05-03T09:10:00Z&start=le2027-05-03T09:50:00Z&status=free",
+      "start=ge2027-05-04",
+  };
+  for (const std::string& filter : filters) {
+    for (const std::string sort : {"start", "-start"}) {
+      const std::string query = filter + (filter.empty() ? "" : "&") + "_sort=" + sort;
+      internal::SetOrderedSortPolicyForTesting(OrderedSortPolicy::kNever);
+      const Ids expected = Ordered("Slot", t, query);
+      for (int budget : {0, 1, 3}) {
+        internal::SetOrderedWalkBudgetForTesting(budget);
+        internal::SetOrderedSortPolicyForTesting(OrderedSortPolicy::kAlways);
+        const std::string why = query + " budget " + std::to_string(budget);
+        EXPECT_EQ(Ordered("Slot", t, query), expected) << why;
+        Ids paged;
+        std::optional<std::string> cursor;
+        for (int n = 0; n < 20; ++n) {
+          auto r = Search("Slot", t, query, 2, cursor);
+          ASSERT_TRUE(r.ok()) << why << ": " << r.status().ToString();
+          for (const Hit& h : r->matches) paged.push_back(h.id);
+          if (!r->next_cursor) break;
+          cursor = r->next_cursor;
+        }
+        EXPECT_EQ(paged, expected) << why;
+      }
+    }
+  }
+  internal::SetOrderedWalkBudgetForTesting(0);
+  internal::SetOrderedSortPolicyForTesting(OrderedSortPolicy::kPlanner);
+}
+
+// A _has search without _sort may read the type's resources in pk order, a budget at a time,
+// checking the reverse chain for each (executor.cc): same answers and pages as the generic
+// statement, also when the budget runs out before the page fills.
+// FHIR R4: http://hl7.org/fhir/R4/search.html#has
+TEST_F(SearchSqlTest, ReverseChainPagesWalkTheTypeInPkOrder) {
+  const std::string t = "haswalk";
+  for (int n = 0; n < 9; ++n) {
+    Put(Res("Patient", "haswalk-p" + std::to_string(n), t, R"("name":[{"family":"Walker"}])"));
+  }
+  // Patients 1, 2, 5, 6 and 8 have an Observation with code hw-1; 3 has another code.
+  for (int n : {1, 2, 5, 6, 8, 3}) {
+    Put(Res("Observation", "haswalk-o" + std::to_string(n), t,
+            R"("status":"final","code":{"coding":[{"system":"http://loinc.org","code":")" +
+                std::string(n == 3 ? "hw-2" : "hw-1") + R"("}]},"subject":{"reference":)" +
+                R"("Patient/haswalk-p)" + std::to_string(n) + R"("})"));
+  }
+  using internal::OrderedSortPolicy;
+  const std::string query = "_has:Observation:subject:code=http://loinc.org|hw-1";
+  internal::SetOrderedSortPolicyForTesting(OrderedSortPolicy::kNever);
+  const Ids expected = Ordered("Patient", t, query);
+  EXPECT_EQ(expected, Ids({"haswalk-p1", "haswalk-p2", "haswalk-p5", "haswalk-p6", "haswalk-p8"}));
+  internal::SetOrderedSortPolicyForTesting(OrderedSortPolicy::kAlways);
+  auto explained = Search("Patient", t, query + "&_explain=true");
+  ASSERT_TRUE(explained.ok()) << explained.status().ToString();
+  EXPECT_NE(explained->explain.find("ORDER BY w.pk LIMIT"), std::string::npos)
+      << explained->explain;
+  for (const std::string& q : {query, query + "&family=walker", query + ",hw-2"}) {
+    internal::SetOrderedSortPolicyForTesting(OrderedSortPolicy::kNever);
+    const Ids want = Ordered("Patient", t, q);
+    for (int budget : {0, 1, 3}) {
+      internal::SetOrderedWalkBudgetForTesting(budget);
+      internal::SetOrderedSortPolicyForTesting(OrderedSortPolicy::kAlways);
+      const std::string why = q + " budget " + std::to_string(budget);
+      EXPECT_EQ(Ordered("Patient", t, q), want) << why;
+      Ids paged;
+      std::optional<std::string> cursor;
+      for (int n = 0; n < 20; ++n) {
+        auto r = Search("Patient", t, q, 2, cursor);
+        ASSERT_TRUE(r.ok()) << why << ": " << r.status().ToString();
+        for (const Hit& h : r->matches) paged.push_back(h.id);
+        if (!r->next_cursor) break;
+        cursor = r->next_cursor;
+      }
+      EXPECT_EQ(paged, want) << why;
+    }
+  }
+  internal::SetOrderedWalkBudgetForTesting(0);
+  internal::SetOrderedSortPolicyForTesting(OrderedSortPolicy::kPlanner);
+  EXPECT_EQ(Ordered("Patient", t, query), expected);
 }
 
 // FHIR R4: http://hl7.org/fhir/R4/http.html#paging — keyset pages under concurrent writes.

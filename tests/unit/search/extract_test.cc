@@ -289,6 +289,25 @@ TEST_F(ExtractTest, DatePrecisionsBecomeRanges) {
   EXPECT_FALSE(Tokens(rows, "status").empty());
 }
 
+// An instant is precise to the second at least; a coarser value in an instant element is not
+// a valid instant and is not indexed (the ordered sort's bounded walk relies on every instant
+// row being at most kMaxInstantWidth wide). dateTime keeps every precision.
+TEST_F(ExtractTest, InstantsCoarserThanASecondAreNotIndexed) {
+  IndexRows rows = Extract(R"({"resourceType":"Slot","schedule":{"reference":"Schedule/s"},
+    "status":"free","start":"2027-03-01T09:00:00.250+01:00","end":"2027-03-01"})");
+  auto start = Dates(rows, "start");
+  ASSERT_EQ(start.size(), 1u);
+  EXPECT_EQ(start[0].low, At("2027-03-01T08:00:00.250Z"));
+  EXPECT_LE(start[0].high - start[0].low, kMaxInstantWidth);
+  rows = Extract(R"({"resourceType":"Slot","schedule":{"reference":"Schedule/s"},
+    "status":"free","start":"2027-03-01","end":"2027-03-02"})");
+  EXPECT_TRUE(Dates(rows, "start").empty());
+  EXPECT_FALSE(Tokens(rows, "status").empty());
+  rows = Extract(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
+    "effectiveDateTime":"2027-03"})");
+  ASSERT_EQ(Dates(rows, "date").size(), 1u);
+}
+
 TEST_F(ExtractTest, DatePeriodAndTiming) {
   IndexRows rows = Extract(R"({"resourceType":"Encounter","status":"finished",
     "class":{"code":"AMB"},"period":{"start":"2020-01-01T10:00:00Z"}})");

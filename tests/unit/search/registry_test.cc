@@ -6,8 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "hestia/base/json.h"
 #include "hestia/resources/compartments.h"
+#include "hestia/resources/type_registry.h"
 
 namespace hestia::search {
 namespace {
@@ -30,6 +33,36 @@ TEST_F(RegistryTest, HoldsEveryR4SearchParameter) {
   EXPECT_EQ(id->type, "token");
   ASSERT_NE(registry_->Find("Slot", "schedule"), nullptr);
   EXPECT_EQ(registry_->Find("Slot", "birthdate"), nullptr);
+}
+
+// single_instant: the date parameters whose expression for a type is one path of
+// non-repeating elements ending at an instant.
+TEST_F(RegistryTest, ElementTypesMarkSingleInstantParameters) {
+  auto types = resources::TypeRegistry::LoadFromPackage(HESTIA_DEFAULT_DEFINITIONS_DIR);
+  ASSERT_TRUE(types.ok()) << types.status().ToString();
+  auto typed = registry_->WithElementTypes(**types);
+  ASSERT_EQ(typed->size(), registry_->size());
+  auto marked = [&](const char* type, const char* code) {
+    const SearchParameterDef* def = typed->Find(type, code);
+    EXPECT_NE(def, nullptr) << type << "." << code;
+    if (def == nullptr) return false;
+    return std::binary_search(def->single_instant.begin(), def->single_instant.end(),
+                              std::string(type));
+  };
+  EXPECT_TRUE(marked("Slot", "start"));          // Slot.start: instant 1..1
+  EXPECT_TRUE(marked("Appointment", "date"));    // Appointment.start: instant 0..1
+  EXPECT_FALSE(marked("Patient", "birthdate"));  // date
+  EXPECT_FALSE(marked("Observation", "date"));   // effective[x]: dateTime | Period | …
+  EXPECT_FALSE(marked("Encounter", "date"));     // Period
+  EXPECT_FALSE(marked("Slot", "status"));        // not a date
+  // The registry it came from is unchanged, and parameters added later stay unmarked.
+  EXPECT_TRUE(registry_->Find("Slot", "start")->single_instant.empty());
+  SearchParameterDef added = *typed->Find("Slot", "start");
+  added.code = "begins";
+  added.single_instant.clear();
+  auto more = typed->WithAdded({added});
+  EXPECT_TRUE(more->Find("Slot", "begins")->single_instant.empty());
+  EXPECT_FALSE(more->Find("Slot", "start")->single_instant.empty());
 }
 
 TEST_F(RegistryTest, ExpressionForPicksTheTermsOfOneType) {

@@ -40,6 +40,8 @@ namespace hestia::search {
 
 inline constexpr Micros kMinMicros = std::numeric_limits<int64_t>::min();
 inline constexpr Micros kMaxMicros = std::numeric_limits<int64_t>::max();
+// The widest range an indexed instant has: FHIR instants are precise to the second at least.
+inline constexpr Micros kMaxInstantWidth = 1000000;
 
 // 64-bit FNV-1a of (resource type, "|", code): the key of the index tables.
 int64_t ParamHash(std::string_view resource_type, std::string_view code);

@@ -18,6 +18,7 @@
 
 #include "hestia/base/json.h"
 #include "hestia/base/status.h"
+#include "hestia/resources/type_registry.h"
 
 namespace hestia::search {
 
@@ -37,6 +38,12 @@ struct SearchParameterDef {
   std::vector<std::string> target;       // reference: allowed target resource types
   std::vector<ComponentDef> components;  // composite
   bool runtime = false;                  // from a SearchParameter resource created over REST
+  // Resource types (sorted) for which ExpressionFor(type) is one path of non-repeating
+  // elements ending at an instant (Slot.start, Appointment.start): a resource then has at
+  // most one idx_date row for the parameter, at most one second wide (extract_date.cc does
+  // not index a coarser instant). The ordered sort bounds its index walk with the query's
+  // own date clauses only for these (executor.cc). Filled by WithElementTypes.
+  std::vector<std::string> single_instant;
 
   // The union terms of `expression` that apply to `resource_type` ("Patient.name" out of
   // "Patient.name | Practitioner.name"), joined with " | "; terms rooted at Resource or
@@ -62,6 +69,12 @@ class ParameterRegistry {
   const SearchParameterDef* Find(std::string_view resource_type, std::string_view code) const;
   // The parameter with canonical `url`; nullptr when unknown.
   const SearchParameterDef* FindByUrl(std::string_view url) const;
+
+  // A new registry with SearchParameterDef::single_instant filled from `types` for every
+  // parameter (parameters added later by WithAdded keep it empty: they are searched without
+  // the bounded walk, which changes speed, never results).
+  std::shared_ptr<const ParameterRegistry> WithElementTypes(
+      const resources::TypeRegistry& types) const;
 
   // Every parameter applying to `resource_type` (own ones and Resource/DomainResource ones).
   std::vector<const SearchParameterDef*> ForType(std::string_view resource_type) const;
