@@ -561,6 +561,10 @@ TEST_F(SearchSqlTest, SingleInstantSortWalksBetweenTheQuerysBounds) {
       "start=lt2027-05-03T09:20:00Z,ge2027-05-03T10:00:00Z",
       "start=ge2027-05-03T09:10:00Z&start=le2027-05-03T09:50:00Z&status=free",
       "start=ge2027-05-04",
+      // The ends of the date range: bounds clamp instead of overflowing.
+      "start=ge0001-01-01&start=le9999-12-31T23:59:59Z",
+      "start=gt9999-12-31T23:59:59.999999Z",
+      "start=sa0001-01-01T00:00:00Z&start=eb9999-12-31",
   };
   for (const std::string& filter : filters) {
     for (const std::string sort : {"start", "-start"}) {
