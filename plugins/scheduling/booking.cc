@@ -193,14 +193,15 @@ Document Scheduler::BuildAppointment(const sdk::Call& call,
 void Scheduler::CreateAndRespond(sdk::Call& call, const Document& appointment) const {
   const sdk::FhirResult r = call.Create("Appointment", ToJson(appointment));
   if (!r.ok()) throw Error(r.status, Diagnostics(r.body));
-  for (const std::string& slot : SlotIds(appointment)) Reconcile(call, slot);
+  const Document created = ParseObject(r.body, "the created Appointment");
+  ReconcileAfter(call, {&created}, SlotIds(appointment));
   call.Respond(201, r.body);
 }
 
 void Scheduler::CommitAndRespond(sdk::Call& call, const std::vector<Entry>& entries,
                                  const std::vector<std::string>& slots) const {
   Document response = RunTransaction(call, MakeBundle("transaction", entries));
-  for (const std::string& slot : slots) Reconcile(call, slot);
+  ReconcileAfter(call, BundleResources(response, ""), slots);
   const Value& entry = Array(response, "entry");
   if (!entry.Empty()) {
     if (const Value* resource = Member(entry[0], "resource")) {

@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace hestia::scheduling {
@@ -325,6 +326,16 @@ std::string VersionETag(const Value& resource) {
   const Value* meta = Member(resource, "meta");
   const std::string v = meta == nullptr ? std::string() : String(*meta, "versionId");
   return v.empty() ? std::string() : "W/\"" + v + "\"";
+}
+
+int64_t VersionNumber(const Value& resource) {
+  const Value* meta = Member(resource, "meta");
+  const std::string v = meta == nullptr ? std::string() : String(*meta, "versionId");
+  if (v.empty() || v.size() > 18 ||
+      !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return 0;
+  }
+  return std::stoll(v);
 }
 
 std::string MakeBundle(std::string_view type, const std::vector<Entry>& entries) {

@@ -119,6 +119,8 @@ struct Entry {
 };
 // W/"<meta.versionId>" of a stored resource, for If-Match ("" when it has none).
 std::string VersionETag(const Value& resource);
+// meta.versionId as a number; 0 when absent or not a whole number.
+int64_t VersionNumber(const Value& resource);
 
 // A Bundle of `type` ("transaction" or "batch") holding `entries`.
 std::string MakeBundle(std::string_view type, const std::vector<Entry>& entries);

@@ -11,7 +11,7 @@
 //
 // Used by: plugin.cc, which registers each public member as an operation, interceptor, job or
 // event handler. Thread-safety: every member may run on several threads at once; the object
-// holds only immutable settings after construction.
+// holds immutable settings and a thread-safe SettledVersions.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "fhir.h"
+#include "settled.h"
 
 namespace hestia::scheduling {
 
@@ -97,8 +98,13 @@ class Scheduler {
   void CommitAndRespond(sdk::Call& call, const std::vector<Entry>& entries,
                         const std::vector<std::string>& slots) const;
   // Sets Slot.status from its active Appointments (free / busy / busy-tentative), and offers
-  // a Slot that is free again to the first matching waitlist entry.
-  void Reconcile(const sdk::Call& call, const std::string& slot_id) const;
+  // a Slot that is free again to the first matching waitlist entry. False when the status
+  // could not be written (the next change event recounts).
+  bool Reconcile(const sdk::Call& call, const std::string& slot_id) const;
+  // Reconciles `slots` after the Appointments of `written` (stored resources) were written;
+  // when every Slot was settled, their change events need no recount.
+  void ReconcileAfter(const sdk::Call& call, const std::vector<const Value*>& written,
+                      const std::vector<std::string>& slots) const;
   void OfferToWaitlist(const sdk::Call& call, const Value& slot) const;
   // The Appointment of an instance-level call, with its version for If-Match.
   Document LoadAppointment(const sdk::Call& call, const sdk::OperationRequest& req) const;
@@ -113,6 +119,8 @@ class Scheduler {
 
   Settings settings_;
   const sdk::Host* host_;
+  // Versions this plug-in wrote and settled itself: their change events are skipped.
+  mutable SettledVersions settled_;
 };
 
 }  // namespace hestia::scheduling

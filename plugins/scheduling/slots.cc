@@ -66,13 +66,13 @@ int Scheduler::ActiveBookings(const sdk::Call& call, const std::string& slot_id,
   return active;
 }
 
-void Scheduler::Reconcile(const sdk::Call& call, const std::string& slot_id) const {
+bool Scheduler::Reconcile(const sdk::Call& call, const std::string& slot_id) const {
   for (int attempt = 0; attempt < 5; ++attempt) {
     const sdk::FhirResult read = call.Read("Slot", slot_id);
-    if (!read.ok()) return;  // deleted or never there: nothing to keep in step
+    if (!read.ok()) return true;  // deleted or never there: nothing to keep in step
     Document slot = ParseObject(read.body, "Slot/" + slot_id);
     const std::string status = String(slot, "status");
-    if (status != "free" && status != "busy" && status != "busy-tentative") return;
+    if (status != "free" && status != "busy" && status != "busy-tentative") return true;
     int pending = 0;
     const int active = ActiveBookings(call, slot_id, &pending);
     const std::string wanted = active < Capacity(slot) ? "free"
@@ -86,12 +86,30 @@ void Scheduler::Reconcile(const sdk::Call& call, const std::string& slot_id) con
       if (r.status == HESTIA_ERR_PRECONDITION || r.status == HESTIA_ERR_CONFLICT) continue;
       if (!r.ok()) {
         host_->Log(HESTIA_LOG_WARN, "cannot update Slot/" + slot_id + ": " + Diagnostics(r.body));
-        return;
+        return false;
+      }
+      // This version's own change event would only count again what was just counted.
+      const Document response = ParseObject(r.body, "the Slot update response");
+      for (const Value* written : BundleResources(response, "")) {
+        settled_.Remember("Slot", slot_id, VersionNumber(*written));
       }
     }
     const auto start = ParseInstant(String(slot, "start"));
     if (wanted == "free" && start && *start > Now()) OfferToWaitlist(call, slot);
-    return;
+    return true;
+  }
+  return false;
+}
+
+void Scheduler::ReconcileAfter(const sdk::Call& call, const std::vector<const Value*>& written,
+                               const std::vector<std::string>& slots) const {
+  bool settled = true;
+  for (const std::string& slot : slots) settled = Reconcile(call, slot) && settled;
+  if (!settled) return;
+  for (const Value* resource : written) {
+    if (String(*resource, "resourceType") == "Appointment") {
+      settled_.Remember("Appointment", String(*resource, "id"), VersionNumber(*resource));
+    }
   }
 }
 
@@ -245,12 +263,14 @@ void Scheduler::ExpireHolds(sdk::Call& call) const {
 
 void Scheduler::OnAppointmentChange(sdk::Call& call, const sdk::Event& event) const {
   if (event.resource.empty()) return;
+  if (settled_.Take("Appointment", event.id, event.version)) return;  // written and settled here
   Document appt = ParseObject(event.resource, "Appointment/" + std::string(event.id));
   for (const std::string& slot : SlotIds(appt)) Reconcile(call, slot);
 }
 
 void Scheduler::OnSlotChange(sdk::Call& call, const sdk::Event& event) const {
   if (event.resource.empty()) return;
+  if (settled_.Take("Slot", event.id, event.version)) return;  // Reconcile's own update
   Reconcile(call, std::string(event.id));
 }
 

@@ -151,6 +151,23 @@ TEST_F(BookingTest, BookTakesTheSlot) {
   EXPECT_NE(Diagnostics(second).find("Slot/" + slots_[2]), std::string::npos) << second.body;
 }
 
+// Slot.status is derived: a client that writes a stale status over REST (here "free" on a
+// booked Slot) is corrected by the plug-in's Slot event handler, and one that frees a Slot
+// by cancelling over REST gets it freed through the Appointment event handler. The handlers
+// skip only the versions the plug-in wrote and settled itself (settled.h), never these.
+// FHIR R4: http://hl7.org/fhir/R4/slot.html
+TEST_F(BookingTest, RestWritesOfOthersAreBroughtInStepByTheEventHandlers) {
+  HttpResponse booked = Take("book", 1, 0);
+  ASSERT_EQ(booked.status, 201) << booked.body;
+  ASSERT_EQ(SlotStatus(slots_[1]), "busy");
+  json::Document slot = Read("Slot", slots_[1]);
+  slot["status"].SetString("free", slot.GetAllocator());
+  ASSERT_EQ(Send("PUT", "/fhir/Slot/" + slots_[1], json::Write(slot)).status, 200);
+  EXPECT_TRUE(WaitFor([&] { return SlotStatus(slots_[1]) == "busy"; })) << SlotStatus(slots_[1]);
+  ASSERT_EQ(PutStatus(Str(Parse(booked.body), "id"), "cancelled").status, 200);
+  EXPECT_TRUE(WaitFor([&] { return SlotStatus(slots_[1]) == "free"; })) << SlotStatus(slots_[1]);
+}
+
 TEST_F(BookingTest, RequestThenApprove) {
   HttpResponse r = Take("request", 3, 0, {StringParam("message", "knee pain")});
   ASSERT_EQ(r.status, 201) << r.body;

@@ -141,3 +141,47 @@ TEST(FhirHelpers, TagsAndExtensionsAreAddedAndRemoved) {
 
 }  // namespace
 }  // namespace hestia::scheduling
+
+namespace hestia::scheduling {
+namespace {
+
+// SettledVersions (settled.h): an event is skipped only for the exact version remembered,
+// once, and a full set forgets its oldest keys first.
+TEST(SettledVersionsTest, SkipsOnlyTheRememberedVersionOnce) {
+  SettledVersions settled(3);
+  settled.Remember("Slot", "s1", 2);
+  EXPECT_FALSE(settled.Take("Slot", "s1", 3));         // a later version: someone else's
+  EXPECT_FALSE(settled.Take("Appointment", "s1", 2));  // another type
+  EXPECT_TRUE(settled.Take("Slot", "s1", 2));
+  EXPECT_FALSE(settled.Take("Slot", "s1", 2));  // redelivered: recounted
+  settled.Remember("Slot", "s2", 0);            // no version: never remembered
+  EXPECT_FALSE(settled.Take("Slot", "s2", 0));
+}
+
+TEST(SettledVersionsTest, ForgetsTheOldestWhenFull) {
+  SettledVersions settled(2);
+  settled.Remember("Slot", "a", 1);
+  settled.Remember("Slot", "b", 1);
+  settled.Remember("Slot", "c", 1);
+  EXPECT_FALSE(settled.Take("Slot", "a", 1));
+  EXPECT_TRUE(settled.Take("Slot", "b", 1));
+  EXPECT_TRUE(settled.Take("Slot", "c", 1));
+  SettledVersions none(0);
+  none.Remember("Slot", "a", 1);
+  EXPECT_FALSE(none.Take("Slot", "a", 1));
+}
+
+TEST(SettledVersionsTest, VersionNumberReadsMetaVersionId) {
+  auto version = [](const std::string& text) {
+    Document doc = ParseObject(text, "test");
+    return VersionNumber(doc);
+  };
+  EXPECT_EQ(version(R"({"meta":{"versionId":"17"}})"), 17);
+  EXPECT_EQ(version(R"({"meta":{"versionId":"x1"}})"), 0);
+  EXPECT_EQ(version(R"({"meta":{}})"), 0);
+  EXPECT_EQ(version(R"({"id":"a"})"), 0);
+  EXPECT_EQ(version(R"({"meta":{"versionId":"99999999999999999999"}})"), 0);
+}
+
+}  // namespace
+}  // namespace hestia::scheduling
