@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <functional>
 
 #include "hestia/base/json.h"
 #include "hestia/search/index.h"
@@ -215,7 +216,7 @@ bool Bounded(const OrderedSort& sort) { return sort.from.has_value() || sort.thr
 // Index rows part A reads before it gives the page up to the generic path: enough for the
 // page when a few percent of the walked rows match, little next to a search that does not.
 int WalkBudget(int count) {
-  if (const int forced = internal::OrderedWalkBudgetForTesting(); forced > 0) return forced;
+  if (const int forced = g_ordered_walk_budget.load(); forced > 0) return forced;
   return std::clamp(25 * (count + 1), 1000, 25000);
 }
 
@@ -331,19 +332,6 @@ Result<PageStatement> BuildPkWalk(const Query& query, const ParameterRegistry& r
   return out;
 }
 
-// Runs `walk` (an ordered or pk walk): true with the page in `rows` when it is the answer —
-// it filled the page, or read every candidate — false when it stopped at its budget first.
-Result<bool> RunWalk(const PageStatement& walk, const Sql& count_sql, int count, int budget,
-                     SqlRunner& runner, std::vector<SqlRow>* rows) {
-  HESTIA_ASSIGN_OR_RETURN(*rows, runner.Run(walk.sql));
-  if (rows->size() > static_cast<std::size_t>(count)) return true;
-  HESTIA_ASSIGN_OR_RETURN(std::vector<SqlRow> counted, runner.Run(count_sql));
-  if (counted.size() != 1 || counted[0].size() != 1 || !counted[0][0]) {
-    return InternalError("walk count without a row");
-  }
-  return std::stoll(*counted[0][0]) < budget;
-}
-
 // The planner's total cost of a statement.
 Result<double> PlanCost(SqlRunner& runner, const Sql& sql) {
   HESTIA_ASSIGN_OR_RETURN(std::string plan, runner.Explain(sql));
@@ -355,6 +343,42 @@ Result<double> PlanCost(SqlRunner& runner, const Sql& sql) {
   const json::Value* cost = node != nullptr ? json::Member(*node, "Total Cost") : nullptr;
   if (cost == nullptr || !json::IsNumber(*cost)) return InternalError("EXPLAIN without a cost");
   return json::NumberAsDouble(*cost);
+}
+
+// Builds a walk's statement (kWalk) or the count of the rows it reads (kWalkCount).
+using WalkBuilder = std::function<Result<PageStatement>(OrderedPart)>;
+
+// Offers a walk (an ordered or pk walk, of `budget` rows) for the page. nullopt when the
+// generic statement must answer: the planner prices it lower (policy kPlanner), or the walk
+// spent its budget without filling the page, so rows it did not read may still match.
+// Otherwise the walk's statement: added to `explained` when explaining, else run, its rows
+// in `rows` — it filled the page, or read every candidate.
+Result<std::optional<PageStatement>> OfferWalk(const WalkBuilder& build, int budget,
+                                               const PageStatement& generic, int count,
+                                               bool explain, SqlRunner& runner,
+                                               std::vector<Sql>* explained,
+                                               std::vector<SqlRow>* rows) {
+  HESTIA_ASSIGN_OR_RETURN(PageStatement walk, build(OrderedPart::kWalk));
+  // The planner decides: reading in the page's order pays off when many resources match.
+  if (g_ordered_sort_policy.load() == internal::OrderedSortPolicy::kPlanner) {
+    HESTIA_ASSIGN_OR_RETURN(double generic_cost, PlanCost(runner, generic.sql));
+    HESTIA_ASSIGN_OR_RETURN(double walk_cost, PlanCost(runner, walk.sql));
+    if (generic_cost <= walk_cost) return std::optional<PageStatement>();
+  }
+  if (explain) {
+    explained->push_back(walk.sql);
+    return std::optional<PageStatement>(std::move(walk));
+  }
+  HESTIA_ASSIGN_OR_RETURN(*rows, runner.Run(walk.sql));
+  if (rows->size() > static_cast<std::size_t>(count))
+    return std::optional<PageStatement>(std::move(walk));
+  HESTIA_ASSIGN_OR_RETURN(PageStatement walked, build(OrderedPart::kWalkCount));
+  HESTIA_ASSIGN_OR_RETURN(std::vector<SqlRow> counted, runner.Run(walked.sql));
+  if (counted.size() != 1 || counted[0].size() != 1 || !counted[0][0]) {
+    return InternalError("walk count without a row");
+  }
+  if (std::stoll(*counted[0][0]) >= budget) return std::optional<PageStatement>();
+  return std::optional<PageStatement>(std::move(walk));
 }
 
 // The statements of one page, run unless explaining; rows in page order, at most count + 1.
@@ -374,52 +398,32 @@ Result<PageStatement> RunPage(const Query& query, const ParameterRegistry& regis
     }
     return generic;
   };
-  std::optional<OrderedSort> ordered = OrderedSortFor(query, registry);
-  const internal::OrderedSortPolicy policy = g_ordered_sort_policy.load();
-  if (policy == internal::OrderedSortPolicy::kNever) return run_generic();
-  if (!ordered && PkWalkApplies(query)) {
-    const int budget = WalkBudget(count);
-    HESTIA_ASSIGN_OR_RETURN(PageStatement walk, BuildPkWalk(query, registry, OrderedPart::kWalk,
-                                                            count + 1, budget, cursor, now));
-    if (policy == internal::OrderedSortPolicy::kPlanner) {
-      HESTIA_ASSIGN_OR_RETURN(double generic_cost, PlanCost(runner, generic.sql));
-      HESTIA_ASSIGN_OR_RETURN(double walk_cost, PlanCost(runner, walk.sql));
-      if (generic_cost <= walk_cost) return run_generic();
-    }
-    if (query.explain) {
-      explained->push_back(walk.sql);
-      return walk;
-    }
+  if (g_ordered_sort_policy.load() == internal::OrderedSortPolicy::kNever) return run_generic();
+  const std::optional<OrderedSort> ordered = OrderedSortFor(query, registry);
+  const int budget = WalkBudget(count);
+  if (!ordered) {
+    if (!PkWalkApplies(query)) return run_generic();
+    const WalkBuilder build = [&](OrderedPart part) {
+      return BuildPkWalk(query, registry, part, count + 1, budget, cursor, now);
+    };
     HESTIA_ASSIGN_OR_RETURN(
-        PageStatement walked,
-        BuildPkWalk(query, registry, OrderedPart::kWalkCount, 0, budget, cursor, now));
-    HESTIA_ASSIGN_OR_RETURN(bool answered, RunWalk(walk, walked.sql, count, budget, runner, rows));
-    return answered ? walk : run_generic();
+        std::optional<PageStatement> walk,
+        OfferWalk(build, budget, generic, count, query.explain, runner, explained, rows));
+    return walk ? *walk : run_generic();
   }
-  if (!ordered) return run_generic();
   const bool in_lacking_group = cursor && !cursor->values[0];
   if (in_lacking_group && Bounded(*ordered)) return run_generic();  // (finds nothing)
   if (!in_lacking_group) {
-    const int budget = WalkBudget(count);
+    const WalkBuilder build = [&](OrderedPart part) {
+      return BuildOrderedPart(query, registry, *ordered, part, count + 1, budget, cursor, now);
+    };
     HESTIA_ASSIGN_OR_RETURN(
-        PageStatement a, BuildOrderedPart(query, registry, *ordered, OrderedPart::kWalk, count + 1,
-                                          budget, cursor, now));
-    // The planner decides: reading in index order pays off when many resources match.
-    if (policy == internal::OrderedSortPolicy::kPlanner) {
-      HESTIA_ASSIGN_OR_RETURN(double generic_cost, PlanCost(runner, generic.sql));
-      HESTIA_ASSIGN_OR_RETURN(double ordered_cost, PlanCost(runner, a.sql));
-      if (generic_cost <= ordered_cost) return run_generic();
+        std::optional<PageStatement> a,
+        OfferWalk(build, budget, generic, count, query.explain, runner, explained, rows));
+    if (!a) return run_generic();
+    if (query.explain || rows->size() > static_cast<std::size_t>(count) || Bounded(*ordered)) {
+      return *a;
     }
-    if (query.explain) {
-      explained->push_back(a.sql);
-      return a;
-    }
-    HESTIA_ASSIGN_OR_RETURN(PageStatement walked,
-                            BuildOrderedPart(query, registry, *ordered, OrderedPart::kWalkCount, 0,
-                                             budget, cursor, now));
-    HESTIA_ASSIGN_OR_RETURN(bool answered, RunWalk(a, walked.sql, count, budget, runner, rows));
-    if (!answered) return run_generic();  // rows not walked may still match
-    if (rows->size() > static_cast<std::size_t>(count) || Bounded(*ordered)) return a;
   }
   const int remaining = count + 1 - static_cast<int>(rows->size());
   HESTIA_ASSIGN_OR_RETURN(
@@ -616,7 +620,6 @@ Result<std::vector<MatchRef>> FindMatches(const Query& query, const ParameterReg
 namespace internal {
 void SetOrderedSortPolicyForTesting(OrderedSortPolicy policy) { g_ordered_sort_policy = policy; }
 void SetOrderedWalkBudgetForTesting(int rows) { g_ordered_walk_budget = rows; }
-int OrderedWalkBudgetForTesting() { return g_ordered_walk_budget.load(); }
 }  // namespace internal
 
 }  // namespace hestia::search

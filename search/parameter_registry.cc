@@ -1,6 +1,7 @@
 // Loads SearchParameters from the definitions package. See parameter_registry.h.
 #include "hestia/search/parameter_registry.h"
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <sstream>
@@ -195,11 +196,16 @@ std::shared_ptr<const ParameterRegistry> ParameterRegistry::WithElementTypes(
   for (SearchParameterDef& def : next->params_) {
     def.single_instant.clear();
     if (def.type != "date") continue;
-    for (const std::string& type : types.ResourceTypes()) {
+    // The types the parameter applies to: its bases, or every type for Resource/DomainResource.
+    const bool every_type = std::any_of(def.base.begin(), def.base.end(), [](const auto& b) {
+      return b == "Resource" || b == "DomainResource";
+    });
+    for (const std::string& type : every_type ? types.ResourceTypes() : def.base) {
       const std::string expression = def.ExpressionFor(type);
       if (expression.empty() || SplitUnion(expression).size() != 1) continue;
       if (IsSingleInstantPath(expression, types)) def.single_instant.push_back(type);
     }
+    std::sort(def.single_instant.begin(), def.single_instant.end());
   }
   next->BuildIndexes();
   return next;

@@ -168,7 +168,6 @@ enum class OrderedSortPolicy { kPlanner, kAlways, kNever };
 void SetOrderedSortPolicyForTesting(OrderedSortPolicy policy);
 // The index rows an ordered walk reads before it gives the page up (0: its own choice).
 void SetOrderedWalkBudgetForTesting(int rows);
-int OrderedWalkBudgetForTesting();
 
 // ---- Includes (sql_include.cc) ----
 struct IncludedRow {

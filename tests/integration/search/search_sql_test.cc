@@ -185,6 +185,32 @@ class SearchSqlTest : public ::testing::Test {
     std::sort(out.begin(), out.end());
     return out;
   }
+
+  // `query` answered by the generic statement, then by walks (executor.cc) with their own
+  // budget and budgets of 1 and 3 rows (forcing fallbacks and ties at the budget's end): the
+  // same whole answer, and the same sequence of 2-row pages.
+  static void ExpectWalksAgreeWithGeneric(const std::string& type, const std::string& tag,
+                                          const std::string& query) {
+    internal::SetOrderedSortPolicyForTesting(internal::OrderedSortPolicy::kNever);
+    const Ids expected = Ordered(type, tag, query);
+    for (int budget : {0, 1, 3}) {
+      internal::SetOrderedWalkBudgetForTesting(budget);
+      internal::SetOrderedSortPolicyForTesting(internal::OrderedSortPolicy::kAlways);
+      const std::string why = query + " budget " + std::to_string(budget);
+      EXPECT_EQ(Ordered(type, tag, query), expected) << why;
+      Ids paged;
+      std::optional<std::string> cursor;
+      for (int n = 0; n < 20; ++n) {
+        auto r = Search(type, tag, query, 2, cursor);
+        ASSERT_TRUE(r.ok()) << why << ": " << r.status().ToString();
+        for (const Hit& h : r->matches) paged.push_back(h.id);
+        if (!r->next_cursor) break;
+        cursor = r->next_cursor;
+      }
+      EXPECT_EQ(paged, expected) << why;
+    }
+    internal::SetOrderedWalkBudgetForTesting(0);
+  }
 };
 
 // FHIR R4: http://hl7.org/fhir/R4/search.html#token
@@ -568,28 +594,10 @@ TEST_F(SearchSqlTest, SingleInstantSortWalksBetweenTheQuerysBounds) {
   };
   for (const std::string& filter : filters) {
     for (const std::string sort : {"start", "-start"}) {
-      const std::string query = filter + (filter.empty() ? "" : "&") + "_sort=" + sort;
-      internal::SetOrderedSortPolicyForTesting(OrderedSortPolicy::kNever);
-      const Ids expected = Ordered("Slot", t, query);
-      for (int budget : {0, 1, 3}) {
-        internal::SetOrderedWalkBudgetForTesting(budget);
-        internal::SetOrderedSortPolicyForTesting(OrderedSortPolicy::kAlways);
-        const std::string why = query + " budget " + std::to_string(budget);
-        EXPECT_EQ(Ordered("Slot", t, query), expected) << why;
-        Ids paged;
-        std::optional<std::string> cursor;
-        for (int n = 0; n < 20; ++n) {
-          auto r = Search("Slot", t, query, 2, cursor);
-          ASSERT_TRUE(r.ok()) << why << ": " << r.status().ToString();
-          for (const Hit& h : r->matches) paged.push_back(h.id);
-          if (!r->next_cursor) break;
-          cursor = r->next_cursor;
-        }
-        EXPECT_EQ(paged, expected) << why;
-      }
+      ExpectWalksAgreeWithGeneric("Slot", t,
+                                  filter + (filter.empty() ? "" : "&") + "_sort=" + sort);
     }
   }
-  internal::SetOrderedWalkBudgetForTesting(0);
   internal::SetOrderedSortPolicyForTesting(OrderedSortPolicy::kPlanner);
 }
 
@@ -620,26 +628,8 @@ TEST_F(SearchSqlTest, ReverseChainPagesWalkTheTypeInPkOrder) {
   EXPECT_NE(explained->explain.find("ORDER BY w.pk LIMIT"), std::string::npos)
       << explained->explain;
   for (const std::string& q : {query, query + "&family=walker", query + ",hw-2"}) {
-    internal::SetOrderedSortPolicyForTesting(OrderedSortPolicy::kNever);
-    const Ids want = Ordered("Patient", t, q);
-    for (int budget : {0, 1, 3}) {
-      internal::SetOrderedWalkBudgetForTesting(budget);
-      internal::SetOrderedSortPolicyForTesting(OrderedSortPolicy::kAlways);
-      const std::string why = q + " budget " + std::to_string(budget);
-      EXPECT_EQ(Ordered("Patient", t, q), want) << why;
-      Ids paged;
-      std::optional<std::string> cursor;
-      for (int n = 0; n < 20; ++n) {
-        auto r = Search("Patient", t, q, 2, cursor);
-        ASSERT_TRUE(r.ok()) << why << ": " << r.status().ToString();
-        for (const Hit& h : r->matches) paged.push_back(h.id);
-        if (!r->next_cursor) break;
-        cursor = r->next_cursor;
-      }
-      EXPECT_EQ(paged, want) << why;
-    }
+    ExpectWalksAgreeWithGeneric("Patient", t, q);
   }
-  internal::SetOrderedWalkBudgetForTesting(0);
   internal::SetOrderedSortPolicyForTesting(OrderedSortPolicy::kPlanner);
   EXPECT_EQ(Ordered("Patient", t, query), expected);
 }

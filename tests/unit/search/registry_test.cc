@@ -55,12 +55,18 @@ TEST_F(RegistryTest, ElementTypesMarkSingleInstantParameters) {
   EXPECT_FALSE(marked("Observation", "date"));   // effective[x]: dateTime | Period | …
   EXPECT_FALSE(marked("Encounter", "date"));     // Period
   EXPECT_FALSE(marked("Slot", "status"));        // not a date
-  // The registry it came from is unchanged, and parameters added later stay unmarked.
+  // The registry it came from is unchanged; a parameter activated at run time (a
+  // SearchParameter resource, even one on an instant) stays unmarked, the others keep theirs.
   EXPECT_TRUE(registry_->Find("Slot", "start")->single_instant.empty());
-  SearchParameterDef added = *typed->Find("Slot", "start");
-  added.code = "begins";
-  added.single_instant.clear();
-  auto more = typed->WithAdded({added});
+  json::Document doc;
+  ASSERT_TRUE(json::Parse(R"({"resourceType":"SearchParameter","url":"http://example.org/sp/begins",
+      "code":"begins","type":"date","base":["Slot"],"expression":"Slot.start"})",
+                          json::Limits{}, &doc)
+                  .ok());
+  auto begins = ParameterRegistry::FromResource(doc);
+  ASSERT_TRUE(begins.ok()) << begins.status().ToString();
+  auto more = typed->WithAdded({*begins});
+  ASSERT_NE(more->Find("Slot", "begins"), nullptr);
   EXPECT_TRUE(more->Find("Slot", "begins")->single_instant.empty());
   EXPECT_FALSE(more->Find("Slot", "start")->single_instant.empty());
 }
