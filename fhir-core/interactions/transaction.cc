@@ -15,6 +15,9 @@
 // Thread-safety: stateless; one request per call.
 #include <map>
 #include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "bundle_entries.h"
 #include "bundle_text.h"
@@ -81,7 +84,17 @@ Result<Response> Attempt(const Context& ctx, const Request& req,
     }
   }
 
-  // 3. POST, then PUT and PATCH, with references rewritten.
+  // 3. POST, then PUT and PATCH, with references rewritten. The current rows of every PUT and
+  // PATCH target, and of every POST that matched, are locked first with one statement
+  // (storage::Transaction::PrefetchCurrent), not one per entry.
+  std::vector<std::pair<std::string, std::string>> current;
+  for (const BundleEntry& e : entries) {
+    const WriteTarget& target = targets[e.index];
+    const bool reads_current = e.method == EntryMethod::kPut || e.method == EntryMethod::kPatch ||
+                               (e.method == EntryMethod::kPost && target.matched_existing);
+    if (reads_current && !target.id.empty()) current.emplace_back(e.type, target.id);
+  }
+  HESTIA_RETURN_IF_ERROR(txn->PrefetchCurrent(current));
   ConditionalReferences conditional_refs(ctx, *txn);
   const ReferenceResolver resolve =
       [&](std::string_view reference) -> Result<std::optional<std::string>> {

@@ -8,9 +8,9 @@ const std::vector<OptionSpec>& ServeOptions() {
   static const std::vector<OptionSpec> kOptions = {
       {"server.host", "host", "0.0.0.0", "Address to listen on."},
       {"server.port", "port", "8080", "TCP port to listen on (0 picks a free port)."},
-      {"server.threads", "threads", "16",
+      {"server.threads", "threads", "64",
        "HTTP worker threads. Each serves its connections one request at a time, so this bounds "
-       "the requests in flight (and the commits PostgreSQL can group)."},
+       "the requests in flight (and the creates the store can combine into one commit)."},
       {"server.base_path", "base-path", "/fhir", "Path of the FHIR base URL."},
       {"server.public_base_url", "base-url", "",
        "Absolute FHIR base URL used in links and Location headers (default: from the Host "
@@ -26,7 +26,7 @@ const std::vector<OptionSpec>& ServeOptions() {
        "PostgreSQL connection URL. Empty: run an embedded cluster in --data-dir."},
       {"database.data_dir", "data-dir", "var",
        "Folder of the embedded PostgreSQL cluster (created on first start)."},
-      {"database.pool_size", "pool-size", "24",
+      {"database.pool_size", "pool-size", "72",
        "Database connections in the pool (keep above server.threads)."},
       {"database.statement_timeout_ms", "statement-timeout-ms", "30000",
        "PostgreSQL statement_timeout; longer statements fail with 503."},

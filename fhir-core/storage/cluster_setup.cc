@@ -200,6 +200,17 @@ const char* InitdbLocale() {
   return "C.UTF-8";
 }
 
+// shared_buffers for a new cluster: a quarter of the memory, from 128MB to 1GB.
+std::string SharedBuffersSetting() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGE_SIZE);
+  int64_t mb = 128;
+  if (pages > 0 && page_size > 0) {
+    mb = static_cast<int64_t>(pages) * page_size / 4 / (int64_t{1} << 20);
+  }
+  return std::to_string(std::clamp<int64_t>(mb, 128, 1024)) + "MB";
+}
+
 Status WriteConfig(const std::string& pgdata) {
   std::ofstream conf(pgdata + "/postgresql.conf", std::ios::app);
   conf << "\n"
@@ -207,7 +218,12 @@ Status WriteConfig(const std::string& pgdata) {
           "# listen_addresses, unix_socket_directories, port, fsync, full_page_writes and\n"
           "# synchronous_commit are set on the postgres command line by Hestia: values here\n"
           "# are overridden.\n"
-          "shared_buffers = 128MB\n"
+          "# A quarter of the memory, 128MB to 1GB: every write also inserts into the search\n"
+          "# index B-trees, and when they do not fit the backends evict and write pages\n"
+          "# themselves.\n"
+          "shared_buffers = "
+       << SharedBuffersSetting()
+       << "\n"
           "max_connections = 100\n"
           "# Index lookups are cheap on SSDs and a warm cache: without this the planner picks\n"
           "# sequential scans for reverse chains (_has) at a million resources.\n"

@@ -8,7 +8,8 @@
 // A statement has CTEs only for the tables the rows touch (each CTE costs PostgreSQL the
 // opening of a table and its indexes even when it inserts nothing), so there is one statement
 // per kind and table mask, prepared on a connection the first time it is used there.
-// Used by store.cc (version writes) and WriteIndexRows (index_writer.h, $reindex).
+// Used by store.cc (version writes, one or a batch) and WriteIndexRows (index_writer.h,
+// $reindex).
 // Thread-safety: the statement cache is guarded by a mutex; the rest is stateless.
 #pragma once
 
@@ -18,6 +19,7 @@
 #include <pqxx/pqxx>
 
 #include "hestia/search/index.h"
+#include "hestia/storage/store.h"
 
 namespace hestia::storage {
 
@@ -44,6 +46,23 @@ const IndexedStatement& IndexedWrite(WriteKind kind, unsigned mask);
 
 // The bound index values for IndexedWrite(kind, mask), in order.
 std::vector<std::string> IndexParams(const search::IndexRows& rows, unsigned mask);
+
+// One version of a batch and the pk of its resource: existing_pk for an update, one reserved
+// from resource_pk_seq for a new resource.
+struct BatchVersion {
+  const NewVersion* version = nullptr;
+  int64_t pk = 0;
+};
+
+// One statement that writes every version of a batch: new resource rows, updated resource
+// rows, the version rows (in the batch's order, so seq follows it), the old index rows of the
+// updated resources deleted and every new index row inserted. The versions must name distinct
+// resources. The statement is built once per combination of tables and kinds, then cached.
+struct BatchWrite {
+  const IndexedStatement* statement = nullptr;
+  std::vector<std::string> params;
+};
+BatchWrite BuildBatchWrite(const std::vector<BatchVersion>& versions);
 
 // Registers `statement` on the connection of `txn` (libpqxx prepares it on first use).
 void EnsurePrepared(pqxx::transaction_base& txn, const IndexedStatement& statement);

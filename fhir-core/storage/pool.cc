@@ -23,6 +23,16 @@ void PrepareStatements(pqxx::connection& conn) {
                "SELECT r.pk, r.version, r.deleted, r.last_updated, coalesce(v.body, '') "
                "FROM resource r LEFT JOIN resource_version v ON v.res_pk = r.pk AND v.version = "
                "r.version WHERE r.res_type = $1 AND r.res_id = $2 FOR UPDATE OF r");
+  // One index probe per key (a LATERAL lookup, whatever the table's statistics say), locked
+  // in the order of the keys, which callers sort.
+  conn.prepare("lock_current_many",
+               "SELECT r.res_type, r.res_id, r.pk, r.version, r.deleted, r.last_updated, "
+               "coalesce(v.body, '') FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS "
+               "k(t, i, n) JOIN LATERAL (SELECT * FROM resource WHERE res_type = k.t AND res_id = "
+               "k.i FOR UPDATE) r ON true LEFT JOIN resource_version v ON v.res_pk = r.pk AND "
+               "v.version = r.version ORDER BY k.n");
+  conn.prepare("reserve_pks",
+               "SELECT nextval('resource_pk_seq') FROM generate_series(1, $1::bigint)");
   conn.prepare(
       "version_body",
       "SELECT coalesce(body, '') FROM resource_version WHERE res_pk = $1 AND version = $2");

@@ -1,9 +1,16 @@
 // PostgreSQL implementation of Store and Transaction. See store.h.
 #include "hestia/storage/store.h"
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <optional>
+#include <set>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -67,6 +74,41 @@ void ExecuteWrite(pqxx::transaction_base& txn, const NewVersion& v) {
                        body, pqxx::prepare::make_dynamic_params(index));
   }
 }
+
+// Writes the versions of a batch (distinct resources) with one statement, after reserving
+// the pks of the new resources.
+void ExecuteBatch(pqxx::transaction_base& txn, const std::vector<NewVersion>& versions) {
+  int64_t fresh = 0;
+  for (const NewVersion& v : versions) fresh += v.existing_pk.has_value() ? 0 : 1;
+  std::vector<int64_t> reserved;
+  if (fresh > 0) {
+    reserved.reserve(static_cast<std::size_t>(fresh));
+    for (const auto& row : txn.exec_prepared("reserve_pks", fresh)) {
+      reserved.push_back(row[0].as<int64_t>());
+    }
+  }
+  std::vector<BatchVersion> batch;
+  batch.reserve(versions.size());
+  std::size_t next = 0;
+  for (const NewVersion& v : versions) {
+    batch.push_back({&v, v.existing_pk.has_value() ? *v.existing_pk : reserved.at(next++)});
+  }
+  const BatchWrite write = BuildBatchWrite(batch);
+  EnsurePrepared(txn, *write.statement);
+  txn.exec_prepared(write.statement->name, pqxx::prepare::make_dynamic_params(write.params));
+}
+
+// How many batches of combined creates (PgStore::WriteAutocommit) may be written at once:
+// one per core (PostgreSQL works on each batch in one backend), at least two (one batch
+// executes while another waits for its commit to be flushed), at most half the pool.
+int CombiningWriters(int pool_size) {
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  return std::max(1, std::min(std::max(2, cores), pool_size / 2));
+}
+
+// The Slot and Appointment versions that migration 5's row trigger turns into booking rows:
+// written one statement each, so that each trigger sees the rows of every earlier write.
+bool HasBookingTrigger(std::string_view type) { return type == "Slot" || type == "Appointment"; }
 
 constexpr const char* kJobColumns =
     "id, res_type, res_id, state, last_pk, done, total, error, array_to_json(activated)::text, "
@@ -178,6 +220,14 @@ class PgTransaction final : public Transaction {
 
   Result<std::optional<CurrentRow>> LockCurrent(std::string_view type,
                                                 std::string_view id) override {
+    const std::string key = Key(type, id);
+    if (pending_keys_.count(key) > 0) {
+      HESTIA_RETURN_IF_ERROR(Flush());
+    } else if (auto it = prefetched_.find(key); it != prefetched_.end()) {
+      std::optional<CurrentRow> out = std::move(it->second);
+      prefetched_.erase(it);
+      return out;
+    }
     std::optional<CurrentRow> out;
     HESTIA_RETURN_IF_ERROR(Guard([&] {
       auto rows = txn_->exec_prepared("lock_current", std::string(type), std::string(id));
@@ -200,23 +250,72 @@ class PgTransaction final : public Transaction {
     return out;
   }
 
+  Status PrefetchCurrent(
+      const std::vector<std::pair<std::string, std::string>>& type_ids) override {
+    if (type_ids.empty()) return Status::Ok();
+    HESTIA_RETURN_IF_ERROR(Flush());
+    // Sorted, so that transactions prefetching overlapping sets lock in the same order.
+    std::vector<std::pair<std::string, std::string>> keys = type_ids;
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    std::vector<std::string> types, ids;
+    types.reserve(keys.size());
+    ids.reserve(keys.size());
+    for (const auto& [type, id] : keys) {
+      types.push_back(type);
+      ids.push_back(id);
+    }
+    return Guard([&] {
+      auto rows = txn_->exec_prepared("lock_current_many", TextArray(types), TextArray(ids));
+      for (const auto& [type, id] : type_ids) prefetched_[Key(type, id)] = std::nullopt;
+      for (const auto& row : rows) {
+        CurrentRow c;
+        c.pk = row[2].as<int64_t>();
+        c.version = row[3].as<long>();
+        c.deleted = row[4].as<bool>();
+        c.last_updated = row[5].as<int64_t>();
+        c.body = row[6].as<std::string>();
+        if (!c.deleted && c.body.empty()) {
+          // As in LockCurrent: a version committed while we waited for its lock.
+          c.body = txn_->exec_prepared1("version_body", c.pk, c.version)[0].as<std::string>();
+        }
+        prefetched_[Key(row[0].as<std::string>(), row[1].as<std::string>())] = std::move(c);
+      }
+    });
+  }
+
   Status LockKey(int64_t key) override {
+    HESTIA_RETURN_IF_ERROR(Flush());
     return Guard([&] { txn_->exec_prepared("advisory_lock", key); });
   }
 
   Status Write(const NewVersion& v) override {
-    return Guard([&] { ExecuteWrite(*txn_, v); });
+    std::string key = Key(v.type, v.id);
+    if (pending_keys_.count(key) > 0) HESTIA_RETURN_IF_ERROR(Flush());
+    prefetched_.erase(key);  // its row changes now
+    if (HasBookingTrigger(v.type)) {
+      HESTIA_RETURN_IF_ERROR(Flush());
+      return Guard([&] { ExecuteWrite(*txn_, v); });
+    }
+    pending_bytes_ += v.body.size();
+    pending_.push_back(v);
+    pending_keys_.insert(std::move(key));
+    if (pending_.size() >= kMaxPending || pending_bytes_ >= kMaxPendingBytes) return Flush();
+    return Status::Ok();
   }
 
   Result<std::vector<search::SqlRow>> Run(const search::Sql& sql) override {
+    HESTIA_RETURN_IF_ERROR(Flush());
     return GuardedRun(lease_, *txn_, sql);
   }
 
   Result<std::string> Explain(const search::Sql& sql) override {
+    HESTIA_RETURN_IF_ERROR(Flush());
     return GuardedExplain(lease_, *txn_, sql);
   }
 
   Result<std::vector<ReindexItem>> LockReindexBatch(const ReindexJob& job, int limit) override {
+    HESTIA_RETURN_IF_ERROR(Flush());
     std::vector<ReindexItem> out;
     HESTIA_RETURN_IF_ERROR(Guard([&] {
       // Lock first, then read the bodies in a second statement: a join in the locking
@@ -242,11 +341,13 @@ class PgTransaction final : public Transaction {
   }
 
   Status ReplaceIndex(int64_t pk, const search::IndexRows& rows) override {
+    HESTIA_RETURN_IF_ERROR(Flush());
     return Guard([&] { WriteIndexRows(*txn_, pk, rows); });
   }
 
   Status AdvanceReindexJob(int64_t job_id, int64_t last_pk, int64_t processed,
                            bool finished) override {
+    HESTIA_RETURN_IF_ERROR(Flush());
     return Guard([&] {
       txn_->exec_params(
           "UPDATE reindex_job SET last_pk = $2, done = done + $3, state = $4, updated_at = now() "
@@ -256,12 +357,35 @@ class PgTransaction final : public Transaction {
   }
 
   Status Commit() override {
+    HESTIA_RETURN_IF_ERROR(Flush());
     Status s = Guard([&] { txn_->commit(); });
     if (s.ok()) committed_ = true;
     return s;
   }
 
  private:
+  // Deferred writes are sent when this many wait, or this many bytes of bodies.
+  static constexpr std::size_t kMaxPending = 500;
+  static constexpr std::size_t kMaxPendingBytes = std::size_t{16} << 20;
+
+  static std::string Key(std::string_view type, std::string_view id) {
+    std::string key(type);
+    key += '/';
+    key += id;
+    return key;
+  }
+
+  // Sends the deferred writes: one alone as before, several as one batch statement.
+  Status Flush() {
+    if (pending_.empty()) return Status::Ok();
+    const std::vector<NewVersion> versions = std::move(pending_);
+    pending_.clear();
+    pending_keys_.clear();
+    pending_bytes_ = 0;
+    if (versions.size() == 1) return Guard([&] { ExecuteWrite(*txn_, versions.front()); });
+    return Guard([&] { ExecuteBatch(*txn_, versions); });
+  }
+
   template <typename Fn>
   Status Guard(Fn&& fn) {
     return Guarded(lease_, std::forward<Fn>(fn));
@@ -270,6 +394,11 @@ class PgTransaction final : public Transaction {
   Lease lease_;
   std::unique_ptr<pqxx::work> txn_;
   bool committed_ = false;
+  std::vector<NewVersion> pending_;     // deferred writes, in order
+  std::set<std::string> pending_keys_;  // their "Type/id"
+  std::size_t pending_bytes_ = 0;       // their bodies' size
+  // PrefetchCurrent's rows (nullopt: absent), until used by LockCurrent or written.
+  std::unordered_map<std::string, std::optional<CurrentRow>> prefetched_;
 };
 
 // A read-only REPEATABLE READ snapshot for one search.
@@ -316,7 +445,9 @@ class PgReader final : public search::SqlRunner {
 class PgStore final : public Store {
  public:
   explicit PgStore(const StoreOptions& options)
-      : pool_(options), booking_patient_exclusive_(options.booking_patient_exclusive) {}
+      : pool_(options),
+        booking_patient_exclusive_(options.booking_patient_exclusive),
+        max_leaders_(CombiningWriters(options.pool_size)) {}
 
   Result<std::unique_ptr<Transaction>> Begin() override {
     HESTIA_ASSIGN_OR_RETURN(Lease lease, pool_.Acquire());
@@ -389,13 +520,38 @@ class PgStore final : public Store {
         });
   }
 
+  // Concurrent plain creates are combined (group commit): a caller that finds fewer than
+  // max_leaders_ writers at work becomes one and writes every waiting version — one alone as
+  // the single autocommit statement, several as one batch statement in one transaction — then
+  // hands each waiter its outcome; the others wait for theirs. Nobody returns before the
+  // commit of its version. A batch that fails for another reason than an unreachable database
+  // is written again one version at a time, so that each caller gets its own outcome (a lost
+  // race stays kAborted for that caller alone). Slot and Appointment versions are written
+  // directly: their booking trigger sees one version at a time.
   Status WriteAutocommit(const NewVersion& version) override {
-    auto r = WithConnection<bool>(pool_, [&](pqxx::connection& c) -> Result<bool> {
-      pqxx::nontransaction txn(c);
-      ExecuteWrite(txn, version);
-      return true;
-    });
-    return r.ok() ? Status::Ok() : r.status();
+    if (HasBookingTrigger(version.type)) return WriteOne(version);
+    Waiter me{&version};
+    std::unique_lock<std::mutex> lock(combine_mu_);
+    combine_queue_.push_back(&me);
+    while (!me.done) {
+      if (active_leaders_ >= max_leaders_ || combine_queue_.empty()) {
+        combine_cv_.wait(lock);
+        continue;
+      }
+      std::vector<Waiter*> batch;
+      while (!combine_queue_.empty() && batch.size() < kMaxCombined) {
+        batch.push_back(combine_queue_.front());
+        combine_queue_.pop_front();
+      }
+      ++active_leaders_;
+      lock.unlock();
+      WriteCombined(batch);
+      lock.lock();
+      --active_leaders_;
+      for (Waiter* w : batch) w->done = true;
+      combine_cv_.notify_all();
+    }
+    return me.status;
   }
 
   Result<ReindexJob> CreateReindexJob(const std::string& type, const std::string& id,
@@ -448,6 +604,48 @@ class PgStore final : public Store {
 
   PoolStats Stats() override { return pool_.Stats(); }
 
+ private:
+  // A caller of WriteAutocommit waiting for its version to be written.
+  struct Waiter {
+    const NewVersion* version;
+    Status status;
+    bool done = false;
+  };
+  static constexpr std::size_t kMaxCombined = 64;
+
+  Status WriteOne(const NewVersion& version) {
+    auto r = WithConnection<bool>(pool_, [&](pqxx::connection& c) -> Result<bool> {
+      pqxx::nontransaction txn(c);
+      ExecuteWrite(txn, version);
+      return true;
+    });
+    return r.ok() ? Status::Ok() : r.status();
+  }
+
+  // Writes the versions of `batch` (not under combine_mu_) and sets each waiter's status.
+  void WriteCombined(const std::vector<Waiter*>& batch) {
+    if (batch.size() == 1) {
+      batch.front()->status = WriteOne(*batch.front()->version);
+      return;
+    }
+    std::vector<NewVersion> versions;
+    versions.reserve(batch.size());
+    for (const Waiter* w : batch) versions.push_back(*w->version);
+    auto r = WithConnection<bool>(pool_, [&](pqxx::connection& c) -> Result<bool> {
+      pqxx::work txn(c);
+      ExecuteBatch(txn, versions);
+      txn.commit();
+      return true;
+    });
+    if (r.ok() || r.status().code() == StatusCode::kUnavailable) {
+      // Committed together, or unknown together (never acknowledged as written).
+      for (Waiter* w : batch) w->status = r.ok() ? Status::Ok() : r.status();
+      return;
+    }
+    for (Waiter* w : batch) w->status = WriteOne(*w->version);
+  }
+
+ public:
   Status Initialize(int startup_timeout_ms) {
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(startup_timeout_ms);
@@ -487,6 +685,13 @@ class PgStore final : public Store {
  private:
   Pool pool_;
   bool booking_patient_exclusive_;
+  // WriteAutocommit's combining: waiting callers, and writers at work (at most max_leaders_,
+  // so that PostgreSQL works on several batches at once).
+  std::mutex combine_mu_;
+  std::condition_variable combine_cv_;
+  std::deque<Waiter*> combine_queue_;
+  int active_leaders_ = 0;
+  const int max_leaders_;
 };
 
 }  // namespace

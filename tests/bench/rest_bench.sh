@@ -286,10 +286,14 @@ run_pg "$PG_BIN/initdb" -D "$WORK/pg/data" -U postgres --auth=trust -E UTF8 --lo
   --data-checksums --no-sync >"$WORK/pg/log/initdb.log" 2>&1 ||
   die "initdb failed: $(tail -n 20 "$WORK/pg/log/initdb.log")"
 PG_STARTED=1
-# Settings as the embedded cluster's (ADR embedded-postgresql-cluster): durable, socket only.
+# Settings as the embedded cluster's (ADR embedded-postgresql-cluster): durable, socket only,
+# shared_buffers a quarter of the memory from 128MB to 1GB.
+SHARED_MB=$(($(getconf _PHYS_PAGES) * $(getconf PAGE_SIZE) / 4 / 1048576))
+((SHARED_MB < 128)) && SHARED_MB=128
+((SHARED_MB > 1024)) && SHARED_MB=1024
 run_pg "$PG_BIN/pg_ctl" start -D "$WORK/pg/data" -w -t 60 -l "$WORK/pg/log/postgres.log" \
   -o "-c listen_addresses='' -c unix_socket_directories='$WORK/pg/socket' -c port=5432 \
--c fsync=on -c full_page_writes=on -c synchronous_commit=on -c shared_buffers=128MB \
+-c fsync=on -c full_page_writes=on -c synchronous_commit=on -c shared_buffers=${SHARED_MB}MB \
 -c max_connections=$((CONNECTIONS + 20))" >/dev/null ||
   die "postgres did not start: $(tail -n 20 "$WORK/pg/log/postgres.log")"
 PSQL=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK/pg/socket" -p 5432 -U postgres -d postgres)

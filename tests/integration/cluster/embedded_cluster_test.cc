@@ -11,7 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -69,7 +71,11 @@ TEST_F(EmbeddedClusterTest, StartsWithDurableSettingsAndKeepsDataAcrossRestarts)
   EXPECT_EQ(Psql(conn, "SHOW synchronous_commit").output, "on");
   EXPECT_EQ(Psql(conn, "SHOW data_checksums").output, "on");
   EXPECT_EQ(Psql(conn, "SHOW listen_addresses").output, "");
-  EXPECT_EQ(Psql(conn, "SHOW shared_buffers").output, "128MB");
+  // A quarter of the memory, from 128MB to 1GB (cluster_setup.cc).
+  const int64_t quarter_mb =
+      static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) / 4 / (1 << 20);
+  EXPECT_EQ(Psql(conn, "SELECT pg_size_bytes(current_setting('shared_buffers')) / 1048576").output,
+            std::to_string(std::clamp<int64_t>(quarter_mb, 128, 1024)));
   EXPECT_EQ(Psql(conn, "SHOW max_connections").output, "100");
   EXPECT_EQ(Psql(conn, "SELECT current_user").output, "hestia");
   EXPECT_EQ(Psql(conn,

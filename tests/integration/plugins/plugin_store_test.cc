@@ -99,7 +99,10 @@ TEST_F(PluginStoreTest, ALateCommittingTransactionIsNeitherSkippedNorReordered) 
   ASSERT_TRUE(plugin_store_->EnsureSubscriber("t/late").ok());
   auto early = store_->Begin();
   ASSERT_TRUE(early.ok());
-  ASSERT_TRUE((*early)->Write(Version("late-early")).ok());  // open: has the smaller xid
+  ASSERT_TRUE((*early)->Write(Version("late-early")).ok());
+  // Writes are deferred (store.h); LockCurrent of the waiting resource sends it, so the open
+  // transaction now holds the smaller xid.
+  ASSERT_TRUE((*early)->LockCurrent("Basic", "late-early").ok());
   ASSERT_TRUE(store_->WriteAutocommit(Version("late-second")).ok());
   EXPECT_TRUE(Drain("t/late").empty()) << "nothing may pass a transaction still running";
   ASSERT_TRUE((*early)->Commit().ok());

@@ -7,9 +7,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "cluster_test_support.h"
 #include "hestia/base/json.h"
@@ -212,6 +214,300 @@ class SearchSqlTest : public ::testing::Test {
     internal::SetOrderedWalkBudgetForTesting(0);
   }
 };
+
+// ---------------------------------------------------------------- writes of one transaction
+// storage::Transaction defers writes and sends those of one transaction as one batch
+// statement (index_sql.h BuildBatchWrite). The same creates, updates and deletions written
+// one per transaction ("qqs" ids, single statements) and all in one transaction ("qqb" ids,
+// batches) must leave the same rows in every table.
+
+// The version of `text` that follows `current` (the first version when there is none).
+storage::NewVersion NextVersion(const std::string& text,
+                                const std::optional<storage::CurrentRow>& current,
+                                const ParameterRegistry& registry) {
+  json::Document doc;
+  EXPECT_TRUE(json::Parse(text, json::Limits{}, &doc).ok()) << text;
+  storage::NewVersion v;
+  v.type = std::string(json::StringMember(doc, "resourceType"));
+  v.id = std::string(json::StringMember(doc, "id"));
+  if (current.has_value()) {
+    v.existing_pk = current->pk;
+    v.version = current->version + 1;
+  }
+  v.last_updated = 1700000000000000;
+  v.method = "PUT";  // as the fixture's Put
+  v.body = text;
+  auto rows = g_world->extractor->Extract(v.type, doc, registry);
+  EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+  if (rows.ok()) v.index = std::move(rows).value();
+  return v;
+}
+
+storage::NewVersion Tombstone(const std::string& type, const std::string& id,
+                              const storage::CurrentRow& current) {
+  storage::NewVersion v;
+  v.existing_pk = current.pk;
+  v.version = current.version + 1;
+  v.type = type;
+  v.id = id;
+  v.last_updated = 1700000000000000;
+  v.deleted = true;
+  v.method = "DELETE";
+  return v;
+}
+
+// Every row that resources with ids "<prefix>…" have in the resource, version and index
+// tables, with the prefix removed wherever it appears (ids, references, bodies, lexemes) and
+// the pks left out, sorted.
+std::vector<std::string> RowsOf(const std::string& prefix) {
+  std::vector<std::string> out;
+  auto reader = g_world->store->Reader(10000);
+  EXPECT_TRUE(reader.ok());
+  if (!reader.ok()) return out;
+  auto add = [&](const std::string& select) {
+    Sql sql;
+    const std::string like = sql.Bind(prefix + "%");
+    const std::string cut = sql.Bind(std::to_string(prefix.size() + 1));
+    sql.text = select;
+    for (std::size_t at = sql.text.find("@like"); at != std::string::npos;
+         at = sql.text.find("@like")) {
+      sql.text.replace(at, 5, like);
+    }
+    for (std::size_t at = sql.text.find("@cut"); at != std::string::npos;
+         at = sql.text.find("@cut")) {
+      sql.text.replace(at, 4, cut + "::int");
+    }
+    auto rows = (*reader)->Run(sql);
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString() << "\n" << sql.text;
+    for (const auto& row : *rows) {
+      std::string text = row[0].value_or("NULL");
+      for (std::size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix)) {
+        text.erase(at, prefix.size());
+      }
+      out.push_back(std::move(text));
+    }
+  };
+  add("SELECT 'resource ' || res_type || '/' || substr(res_id, @cut) || ' v' || version || "
+      "' deleted=' || deleted FROM resource WHERE res_id LIKE @like");
+  add("SELECT 'version ' || res_type || '/' || substr(res_id, @cut) || ' v' || version || ' ' || "
+      "method || ' deleted=' || deleted || ' ' || coalesce(body, 'NULL') FROM resource_version "
+      "WHERE res_id LIKE @like");
+  for (const char* table : {"idx_token", "idx_string", "idx_date", "idx_number", "idx_quantity",
+                            "idx_uri", "idx_reference", "idx_geo", "idx_text"}) {
+    add(std::string("SELECT '") + table + " ' || substr(r.res_id, @cut) || ' ' || (to_jsonb(t) - " +
+        "'res_pk')::text FROM " + table +
+        " t JOIN resource r ON r.pk = t.res_pk WHERE r.res_id LIKE @like");
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_F(SearchSqlTest, OneTransactionsWritesLeaveTheRowsOfSingleWrites) {
+  const std::string tag = "batchwrite";
+  // Resources touching every index table; `p` is the id prefix.
+  auto first = [&](const std::string& p) {
+    return std::vector<std::string>{
+        Res("Patient", p + "pat1", tag,
+            R"("text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Ada \"the first\" Quill</div>"},)"
+            R"("identifier":[{"system":"urn:mrn","value":"M-1"}],"name":[{"family":"Quill","given":["Ada"]}],)"
+            R"("gender":"female","birthDate":"1970-03-04","address":[{"city":"Zürich","line":["Back\\slash 1"]}])"),
+        Res("Patient", p + "pat2", tag, R"("name":[{"family":"Reed"}],"birthDate":"1981")"),
+        Res("Observation", p + "obs1", tag,
+            R"("status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},)"
+            R"("subject":{"reference":"Patient/)" +
+                p +
+                R"(pat1"},"effectiveDateTime":"2020-01-02T03:04:05Z",)"
+                R"("valueQuantity":{"value":120.5,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"})"),
+        Res("Location", p + "loc1", tag,
+            R"("name":"North Wing","position":{"latitude":47.37,"longitude":8.54})"),
+        Res("RiskAssessment", p + "risk1", tag,
+            R"("status":"final","subject":{"reference":"Patient/)" + p +
+                R"(pat2"},"prediction":[{"probabilityDecimal":0.25}])"),
+        Res("Questionnaire", p + "q1", tag,
+            R"("status":"active","url":"http://example.org/Questionnaire/)" + p + R"(q1")"),
+    };
+  };
+  // Second round: updates (one loses its narrative and all but one name), a deletion, and
+  // new resources.
+  auto second = [&](const std::string& p) {
+    return std::vector<std::string>{
+        Res("Patient", p + "pat1", tag, R"("name":[{"family":"Quill-Smith"}],"gender":"female")"),
+        Res("Observation", p + "obs1", tag,
+            R"("status":"amended","code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},)"
+            R"("valueQuantity":{"value":80,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"})"),
+        Res("Patient", p + "pat3", tag, R"("name":[{"family":"Stone"}])"),
+        Res("Patient", p + "pat4", tag,
+            R"("text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Four</div>"})"),
+    };
+  };
+  auto id_of = [](const std::string& text) {
+    json::Document doc;
+    EXPECT_TRUE(json::Parse(text, json::Limits{}, &doc).ok());
+    return std::make_pair(std::string(json::StringMember(doc, "resourceType")),
+                          std::string(json::StringMember(doc, "id")));
+  };
+
+  // One transaction per write: single statements.
+  for (const auto& round : {first("qqs"), second("qqs")}) {
+    for (const std::string& text : round) Put(text);
+  }
+  Delete("Location", "qqsloc1");
+
+  // Round 1 in one transaction: prefetched (all absent), then written; a search inside the
+  // transaction sees them before the commit.
+  {
+    auto txn = g_world->store->Begin();
+    ASSERT_TRUE(txn.ok());
+    std::vector<std::pair<std::string, std::string>> keys;
+    for (const std::string& text : first("qqb")) keys.push_back(id_of(text));
+    ASSERT_TRUE((*txn)->PrefetchCurrent(keys).ok());
+    for (const std::string& text : first("qqb")) {
+      auto [type, id] = id_of(text);
+      auto current = (*txn)->LockCurrent(type, id);
+      ASSERT_TRUE(current.ok());
+      EXPECT_FALSE(current->has_value()) << id;
+      ASSERT_TRUE((*txn)->Write(NextVersion(text, *current, Registry())).ok());
+    }
+    auto query = ParseFor("Patient", "family=quill&_tag=urn:hestia:test|" + tag);
+    ASSERT_TRUE(query.ok());
+    auto inside = ExecuteSearch(*query, Registry(), PageRequest{}, **txn);
+    ASSERT_TRUE(inside.ok()) << inside.status().ToString();
+    Ids found;
+    for (const Hit& h : inside->matches) found.push_back(h.id);
+    std::sort(found.begin(), found.end());
+    EXPECT_EQ(found, (Ids{"qqbpat1", "qqspat1"}));
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  // Round 2 in one transaction: prefetched current rows (bodies included), updates, a
+  // deletion and creates mixed in one batch.
+  {
+    auto txn = g_world->store->Begin();
+    ASSERT_TRUE(txn.ok());
+    std::vector<std::pair<std::string, std::string>> keys;
+    for (const std::string& text : second("qqb")) keys.push_back(id_of(text));
+    keys.emplace_back("Location", "qqbloc1");
+    ASSERT_TRUE((*txn)->PrefetchCurrent(keys).ok());
+    for (const std::string& text : second("qqb")) {
+      auto [type, id] = id_of(text);
+      auto current = (*txn)->LockCurrent(type, id);
+      ASSERT_TRUE(current.ok());
+      if (id == "qqbpat1") {
+        ASSERT_TRUE(current->has_value());
+        EXPECT_EQ((*current)->version, 1);
+        EXPECT_NE((*current)->body.find("Ada"), std::string::npos);
+      }
+      ASSERT_TRUE((*txn)->Write(NextVersion(text, *current, Registry())).ok());
+    }
+    auto location = (*txn)->LockCurrent("Location", "qqbloc1");
+    ASSERT_TRUE(location.ok() && location->has_value());
+    ASSERT_TRUE((*txn)->Write(Tombstone("Location", "qqbloc1", **location)).ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+
+  const std::vector<std::string> single = RowsOf("qqs");
+  const std::vector<std::string> batch = RowsOf("qqb");
+  EXPECT_GT(single.size(), 60u);
+  EXPECT_EQ(batch, single);
+
+  // Versions are numbered in the order of the writes.
+  Sql order;
+  order.text = "SELECT res_id FROM resource_version WHERE res_id LIKE 'qqb%' ORDER BY seq";
+  auto reader = g_world->store->Reader(10000);
+  ASSERT_TRUE(reader.ok());
+  auto rows = (*reader)->Run(order);
+  ASSERT_TRUE(rows.ok());
+  Ids written;
+  for (const auto& row : *rows) written.push_back(*row[0]);
+  EXPECT_EQ(written, (Ids{"qqbpat1", "qqbpat2", "qqbobs1", "qqbloc1", "qqbrisk1", "qqbq1",
+                          "qqbpat1", "qqbobs1", "qqbpat3", "qqbpat4", "qqbloc1"}));
+}
+
+// A deferred create that loses to a concurrent creator of the same resource fails the whole
+// transaction with kAborted when it is sent (here at Commit), and none of its writes remain.
+TEST_F(SearchSqlTest, DeferredCreateLosingARaceAbortsItsTransaction) {
+  const std::string tag = "batchrace";
+  auto loser = g_world->store->Begin();
+  ASSERT_TRUE(loser.ok());
+  for (const char* id : {"race-a", "race-b", "race-c"}) {
+    ASSERT_TRUE(
+        (*loser)->Write(NextVersion(Res("Patient", id, tag, ""), std::nullopt, Registry())).ok());
+  }
+  {
+    // Not blocked by the loser: its rows have not been sent yet.
+    auto winner = g_world->store->Begin();
+    ASSERT_TRUE(winner.ok());
+    ASSERT_TRUE((*winner)
+                    ->Write(NextVersion(Res("Patient", "race-b", tag, R"("gender":"male")"),
+                                        std::nullopt, Registry()))
+                    .ok());
+    ASSERT_TRUE((*winner)->Commit().ok());
+  }
+  const Status lost = (*loser)->Commit();
+  EXPECT_EQ(lost.code(), StatusCode::kAborted) << lost.ToString();
+  loser->reset();
+  EXPECT_EQ(Sorted("Patient", tag, ""), (Ids{"race-b"}));
+  EXPECT_EQ(Sorted("Patient", tag, "gender=male"), (Ids{"race-b"}));
+}
+
+// Concurrent plain creates (Store::WriteAutocommit) are combined into shared transactions
+// while writers are busy, and each caller still gets its own outcome.
+TEST_F(SearchSqlTest, ConcurrentCreatesAreCombinedAndEachGetsItsOwnOutcome) {
+  const std::string tag = "combine";
+  Put(Res("Patient", "comb-taken", tag, ""));
+  // Writers race each other from `ids`, one every 10 ms, while a lock on resource_version
+  // holds the first ones (every later one queues behind them); returns their outcomes.
+  auto race = [&](const std::vector<std::string>& ids) {
+    auto blocker = g_world->store->Begin();
+    EXPECT_TRUE(blocker.ok());
+    Sql lock;
+    lock.text = "LOCK TABLE resource_version IN SHARE ROW EXCLUSIVE MODE";
+    EXPECT_TRUE((*blocker)->Run(lock).ok());
+    std::vector<Status> outcomes(ids.size());
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      threads.emplace_back([&, i] {
+        const storage::NewVersion v = NextVersion(
+            Res("Patient", ids[i], tag, R"("gender":"other")"), std::nullopt, Registry());
+        outcomes[i] = g_world->store->WriteAutocommit(v);
+      });
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    blocker->reset();  // rolls back, releasing the lock
+    for (auto& t : threads) t.join();
+    return outcomes;
+  };
+  auto transactions = [&](const std::string& like) {
+    Sql sql;
+    sql.text = "SELECT count(DISTINCT xmin::text) FROM resource_version WHERE res_id LIKE " +
+               sql.Bind(like);
+    auto reader = g_world->store->Reader(10000);
+    EXPECT_TRUE(reader.ok());
+    auto rows = (*reader)->Run(sql);
+    EXPECT_TRUE(rows.ok());
+    return std::stol(*(*rows)[0][0]);
+  };
+
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back("comb-a" + std::to_string(i));
+  for (const Status& s : race(ids)) EXPECT_TRUE(s.ok()) << s.ToString();
+  // The first writers wrote alone (held by the lock); everyone queued behind them shared a
+  // transaction with others.
+  EXPECT_LT(transactions("comb-a%"), 10);
+
+  // A create that collides with an existing resource fails alone: the others queued with it
+  // are written.
+  ids.clear();
+  for (int i = 0; i < 10; ++i) ids.push_back("comb-b" + std::to_string(i));
+  ids.push_back("comb-taken");
+  const std::vector<Status> outcomes = race(ids);
+  for (std::size_t i = 0; i + 1 < outcomes.size(); ++i) {
+    EXPECT_TRUE(outcomes[i].ok()) << ids[i] << ": " << outcomes[i].ToString();
+  }
+  EXPECT_EQ(outcomes.back().code(), StatusCode::kAborted) << outcomes.back().ToString();
+  EXPECT_EQ(Sorted("Patient", tag, "gender=other").size(), 30u);
+  EXPECT_EQ(transactions("comb-taken"), 1);
+}
 
 // FHIR R4: http://hl7.org/fhir/R4/search.html#token
 TEST_F(SearchSqlTest, TokenFormsAndModifiers) {

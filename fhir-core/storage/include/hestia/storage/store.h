@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hestia/base/status.h"
@@ -116,6 +117,14 @@ struct PoolStats {
 
 // A write transaction. As a search::SqlRunner it runs search statements inside the
 // transaction (conditional matches see the transaction's own writes and locks).
+//
+// Writes are deferred: Write keeps the version and the transaction sends the waiting ones
+// together, as one statement, before any call that could observe them (Run, Explain, LockKey,
+// the reindex calls, LockCurrent of a waiting resource) and at Commit. An error of a deferred
+// write — kAborted when a concurrent writer created the same type/id first — is therefore
+// reported by the call that sent it; either way the transaction is lost and nothing of it is
+// committed. Versions of Slot and Appointment (which database triggers turn into booking rows,
+// one version at a time) are sent at once, each in its own statement.
 class Transaction : public search::SqlRunner {
  public:
   ~Transaction() override = default;  // rolls back when not committed
@@ -124,10 +133,15 @@ class Transaction : public search::SqlRunner {
   // the resource never existed.
   virtual Result<std::optional<CurrentRow>> LockCurrent(std::string_view type,
                                                         std::string_view id) = 0;
+  // LockCurrent for many resources in one statement (locked in type/id order): the rows are kept,
+  // so that LockCurrent of one of these resources later needs no statement of its own (a
+  // resource that does not exist is kept as absent until this transaction writes it).
+  virtual Status PrefetchCurrent(
+      const std::vector<std::pair<std::string, std::string>>& type_ids) = 0;
   // Transaction-scoped advisory lock on `key` (serialises conditional creates of one criteria).
   virtual Status LockKey(int64_t key) = 0;
-  // Inserts the version row, creates or updates the resource row and replaces index rows.
-  // kAborted when a concurrent writer created the same type/id first.
+  // Inserts the version row, creates or updates the resource row and replaces index rows
+  // (deferred, see above). kAborted when a concurrent writer created the same type/id first.
   virtual Status Write(const NewVersion& version) = 0;
   // The next `limit` current resources in `job`'s scope after job.last_pk, locked FOR UPDATE
   // (so a concurrent write of one of them waits, then writes fresh rows after us).
@@ -156,10 +170,13 @@ class Store {
   // until destroyed.
   virtual Result<std::unique_ptr<search::SqlRunner>> Reader(int statement_timeout_ms) = 0;
 
-  // Writes one version as a single statement in its own implicit transaction: one round trip.
-  // For writes that need no lock or read first (a plain create). Same errors as
-  // Transaction::Write plus Commit: a connection lost mid-statement is kUnavailable (the
-  // outcome is unknown, so it is never reported as success).
+  // Writes and commits one version that needs no lock or read first (a plain create). Calls
+  // made while others are being written are combined: the waiting versions are written with
+  // one statement and one commit (group commit), a lone one as a single autocommit statement.
+  // Returns after the version's commit. Same errors as Transaction::Write plus Commit, for this
+  // version alone (a combined batch that fails is written again one version at a time); a
+  // connection lost mid-statement is kUnavailable (the outcome is unknown, so it is never
+  // reported as success).
   virtual Status WriteAutocommit(const NewVersion& version) = 0;
 
   // The current version (deleted ones too, with deleted = true); kNotFound if never existed.
