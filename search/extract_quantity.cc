@@ -4,6 +4,9 @@
 // FHIR R4: http://hl7.org/fhir/R4/search.html#quantity
 #include <cmath>
 #include <cstdlib>
+#include <optional>
+#include <string>
+#include <unordered_map>
 
 #include "extract_internal.h"
 #include "hestia/fhirpath/ucum.h"
@@ -33,16 +36,37 @@ std::string KeyOf(const fhirpath::ucum::Dimensions& dims) {
   return key.empty() ? "1" : key;
 }
 
+// A parsed UCUM code: its factor and offset to base units, and their key.
+struct ParsedUnit {
+  double factor = 1;
+  double offset = 0;
+  std::string key;
+};
+
+// ucum::Parse of `code`, remembered per thread (a write extracts the same few units again and
+// again); nullopt when the code is not UCUM. The memo is dropped when it grows past a bound.
+const std::optional<ParsedUnit>& ParsedUcum(std::string_view code) {
+  constexpr std::size_t kMaxRemembered = 4096;
+  thread_local std::unordered_map<std::string, std::optional<ParsedUnit>> memo;
+  if (auto it = memo.find(std::string(code)); it != memo.end()) return it->second;
+  if (memo.size() >= kMaxRemembered) memo.clear();
+  std::optional<ParsedUnit> parsed;
+  if (const auto canonical = fhirpath::ucum::Parse(code); canonical) {
+    parsed = ParsedUnit{canonical->factor, canonical->offset, KeyOf(canonical->dims)};
+  }
+  return memo.emplace(std::string(code), std::move(parsed)).first->second;
+}
+
 }  // namespace
 
 std::optional<CanonicalQuantity> Canonicalize(std::string_view system, std::string_view code,
                                               double value) {
   if ((!system.empty() && system != kUcumSystem) || code.empty()) return std::nullopt;
-  const auto canonical = fhirpath::ucum::Parse(code);
-  if (!canonical) return std::nullopt;
-  const double base = value * canonical->factor + canonical->offset;
+  const std::optional<ParsedUnit>& unit = ParsedUcum(code);
+  if (!unit) return std::nullopt;
+  const double base = value * unit->factor + unit->offset;
   if (!std::isfinite(base)) return std::nullopt;
-  return CanonicalQuantity{KeyOf(canonical->dims), base};
+  return CanonicalQuantity{unit->key, base};
 }
 
 std::string CanonicalUnitKey(std::string_view code) {

@@ -32,10 +32,15 @@ class ArrayBuilder {
   void Text(std::string_view s) {
     Separator();
     text_ += '"';
-    for (char c : s) {
-      if (c == '"' || c == '\\') text_ += '\\';
-      text_ += c;
+    std::size_t run = 0;  // start of the characters not yet copied
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '"' || s[i] == '\\') {
+        text_.append(s.data() + run, i - run);
+        text_ += '\\';
+        run = i;
+      }
     }
+    text_.append(s.data() + run, s.size() - run);
     text_ += '"';
   }
   void Int(int64_t v) {
