@@ -452,6 +452,7 @@ std::vector<std::string> IndexParams(const search::IndexRows& rows, unsigned mas
 
 BatchWrite BuildBatchWrite(const std::vector<BatchVersion>& versions) {
   unsigned mask = 0;
+  ArrayBuilder textless;  // updated resources whose new version has no text row
   for (const BatchVersion& b : versions) {
     const NewVersion& v = *b.version;
     const unsigned tables = IndexMask(v.index, v.deleted);
@@ -460,7 +461,10 @@ BatchWrite BuildBatchWrite(const std::vector<BatchVersion>& versions) {
       mask |= kBatchInserts;
     } else {
       mask |= kBatchUpdates;
-      if ((tables & kText) == 0) mask |= kBatchTextless;
+      if ((tables & kText) == 0) {
+        mask |= kBatchTextless;
+        textless.Int(b.pk);
+      }
     }
   }
   BatchWrite out;
@@ -525,16 +529,7 @@ BatchWrite BuildBatchWrite(const std::vector<BatchVersion>& versions) {
       out.params.push_back(a->Take());
     }
   }
-  if (mask & kBatchTextless) {
-    ArrayBuilder pk;
-    for (const BatchVersion& b : versions) {
-      if (b.version->existing_pk.has_value() &&
-          (IndexMask(b.version->index, b.version->deleted) & kText) == 0) {
-        pk.Int(b.pk);
-      }
-    }
-    out.params.push_back(pk.Take());
-  }
+  if (mask & kBatchTextless) out.params.push_back(textless.Take());
   IndexArrays arrays(mask & ~(kBatchInserts | kBatchUpdates | kBatchTextless), true);
   for (const BatchVersion& b : versions) {
     if (!b.version->deleted) arrays.Add(b.version->index, b.pk);

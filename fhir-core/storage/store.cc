@@ -77,9 +77,9 @@ void ExecuteWrite(pqxx::transaction_base& txn, const NewVersion& v) {
 
 // Writes the versions of a batch (distinct resources) with one statement, after reserving
 // the pks of the new resources.
-void ExecuteBatch(pqxx::transaction_base& txn, const std::vector<NewVersion>& versions) {
+void ExecuteBatch(pqxx::transaction_base& txn, const std::vector<const NewVersion*>& versions) {
   int64_t fresh = 0;
-  for (const NewVersion& v : versions) fresh += v.existing_pk.has_value() ? 0 : 1;
+  for (const NewVersion* v : versions) fresh += v->existing_pk.has_value() ? 0 : 1;
   std::vector<int64_t> reserved;
   if (fresh > 0) {
     reserved.reserve(static_cast<std::size_t>(fresh));
@@ -90,8 +90,8 @@ void ExecuteBatch(pqxx::transaction_base& txn, const std::vector<NewVersion>& ve
   std::vector<BatchVersion> batch;
   batch.reserve(versions.size());
   std::size_t next = 0;
-  for (const NewVersion& v : versions) {
-    batch.push_back({&v, v.existing_pk.has_value() ? *v.existing_pk : reserved.at(next++)});
+  for (const NewVersion* v : versions) {
+    batch.push_back({v, v->existing_pk.has_value() ? *v->existing_pk : reserved.at(next++)});
   }
   const BatchWrite write = BuildBatchWrite(batch);
   EnsurePrepared(txn, *write.statement);
@@ -383,7 +383,10 @@ class PgTransaction final : public Transaction {
     pending_keys_.clear();
     pending_bytes_ = 0;
     if (versions.size() == 1) return Guard([&] { ExecuteWrite(*txn_, versions.front()); });
-    return Guard([&] { ExecuteBatch(*txn_, versions); });
+    std::vector<const NewVersion*> batch;
+    batch.reserve(versions.size());
+    for (const NewVersion& v : versions) batch.push_back(&v);
+    return Guard([&] { ExecuteBatch(*txn_, batch); });
   }
 
   template <typename Fn>
@@ -628,9 +631,9 @@ class PgStore final : public Store {
       batch.front()->status = WriteOne(*batch.front()->version);
       return;
     }
-    std::vector<NewVersion> versions;
+    std::vector<const NewVersion*> versions;  // the callers' own, alive while they wait
     versions.reserve(batch.size());
-    for (const Waiter* w : batch) versions.push_back(*w->version);
+    for (const Waiter* w : batch) versions.push_back(w->version);
     auto r = WithConnection<bool>(pool_, [&](pqxx::connection& c) -> Result<bool> {
       pqxx::work txn(c);
       ExecuteBatch(txn, versions);
