@@ -191,7 +191,7 @@ std::optional<OrderedSort> OrderedSortFor(const Query& query, const ParameterReg
   const std::vector<std::string> types =
       internal::ClauseTypes(probe, internal::Scope{"r", query.types}, registry);
   if (types.empty()) return std::nullopt;
-  out.hash = internal::HashTest(types, key.param->code);
+  out.hash = internal::HashTest(registry, types, key.param->code);
   const std::vector<std::string>& single = key.param->single_instant;
   out.single = type == "date" && !query.types.empty() &&
                std::all_of(query.types.begin(), query.types.end(), [&](const std::string& t) {

@@ -304,6 +304,11 @@ Result<IndexRows> Extractor::Extract(std::string_view resource_type, const json:
       continue;
     }
     if (def->type == "special" && def->xpath_usage != "nearby") continue;
+    // Searched through the rows of the parameters it is the union of (index.h).
+    if (!def->shares_rows_on.empty() &&
+        std::binary_search(def->shares_rows_on.begin(), def->shares_rows_on.end(), resource_type)) {
+      continue;
+    }
     const std::shared_ptr<const Plan> plan = PlanFor(*def, resource_type);
     if (plan->compiled == nullptr) continue;
     // An expression that fails on this resource contributes no rows; the write goes on.

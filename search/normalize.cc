@@ -8,6 +8,7 @@
 
 #include <cctype>
 #include <string>
+#include <vector>
 
 #include "hestia/search/index.h"
 
@@ -135,6 +136,22 @@ int64_t ParamHash(std::string_view resource_type, std::string_view code) {
   mix("|");
   mix(code);
   return static_cast<int64_t>(h);
+}
+
+std::vector<int64_t> IndexKeys(const ParameterRegistry& registry, std::string_view resource_type,
+                               std::string_view key) {
+  // Codes are tokens without ':' or '#'; the suffix names a derived row kind (index.h).
+  const std::size_t cut = key.find_first_of(":#");
+  const std::string_view code = key.substr(0, cut);
+  const std::string_view suffix = cut == std::string_view::npos ? "" : key.substr(cut);
+  const std::vector<std::string>& sources = registry.RowSources(resource_type, code);
+  if (sources.empty()) return {ParamHash(resource_type, key)};
+  std::vector<int64_t> out;
+  out.reserve(sources.size());
+  for (const std::string& source : sources) {
+    out.push_back(ParamHash(resource_type, source + std::string(suffix)));
+  }
+  return out;
 }
 
 std::string NormalizeString(std::string_view text) {

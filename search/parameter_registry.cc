@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace hestia::search {
@@ -134,6 +135,7 @@ Result<std::shared_ptr<const ParameterRegistry>> ParameterRegistry::LoadFromPack
     registry->params_.push_back(std::move(def).value());
   }
   registry->BuildIndexes();
+  registry->FindSharedRows();
   return std::shared_ptr<const ParameterRegistry>(std::move(registry));
 }
 
@@ -150,19 +152,149 @@ std::shared_ptr<const ParameterRegistry> ParameterRegistry::WithAdded(
     const std::vector<SearchParameterDef>& added) const {
   auto next = std::make_shared<ParameterRegistry>();
   next->params_ = params_;
+  std::set<std::size_t> added_at;  // positions in next->params_
   for (const auto& a : added) {
     bool replaced = false;
-    for (auto& p : next->params_) {
-      if (p.code == a.code && p.base == a.base) {
-        p = a;
+    for (std::size_t i = 0; i < next->params_.size(); ++i) {
+      if (next->params_[i].code == a.code && next->params_[i].base == a.base) {
+        next->params_[i] = a;
+        added_at.insert(i);
         replaced = true;
         break;
       }
     }
-    if (!replaced) next->params_.push_back(a);
+    if (!replaced) {
+      next->params_.push_back(a);
+      added_at.insert(next->params_.size() - 1);
+    }
   }
   next->BuildIndexes();
+  // Sharing holds only among the package parameters whose rows were written as they are now:
+  // a parameter added or replaced here (or one it shadows) ends the sharing it takes part in.
+  auto package = [&](std::string_view type, std::string_view code) {
+    const SearchParameterDef* def = next->Find(type, code);
+    if (def == nullptr || def->runtime) return false;
+    return added_at.count(static_cast<std::size_t>(def - next->params_.data())) == 0;
+  };
+  for (const auto& [key, sources] : shared_rows_) {
+    bool keep = package(key.first, key.second);
+    for (const std::string& source : sources) keep = keep && package(key.first, source);
+    if (keep) next->shared_rows_.emplace(key, sources);
+  }
+  next->MarkSharedRows();
   return next;
+}
+
+namespace {
+
+// Trimmed union terms of `def` for `type`, sorted and unique.
+std::vector<std::string> TermsFor(const SearchParameterDef& def, std::string_view type) {
+  std::vector<std::string> out;
+  const std::string expression = def.ExpressionFor(type);
+  if (expression.empty()) return out;
+  for (std::string_view term : SplitUnion(expression)) out.emplace_back(Trim(term));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// True when every item a term of `source` yields is indexed exactly as the same item is for
+// `def`: same kind and xpathUsage, and for composites the same components (each of the same
+// kind and xpathUsage, evaluated with the same expression).
+bool SameRowsPerItem(const SearchParameterDef& source, const SearchParameterDef& def,
+                     const ParameterRegistry& registry) {
+  if (source.type != def.type || source.xpath_usage != def.xpath_usage) return false;
+  if (def.type != "composite") return true;
+  if (source.components.size() != def.components.size()) return false;
+  for (std::size_t k = 0; k < def.components.size(); ++k) {
+    const SearchParameterDef* a = registry.FindByUrl(source.components[k].definition);
+    const SearchParameterDef* b = registry.FindByUrl(def.components[k].definition);
+    if (a == nullptr || b == nullptr || a->type == "composite" || a->type != b->type ||
+        a->xpath_usage != b->xpath_usage ||
+        Trim(source.components[k].expression) != Trim(def.components[k].expression)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void ParameterRegistry::FindSharedRows() {
+  shared_rows_.clear();
+  std::set<std::string> types;
+  for (const SearchParameterDef& def : params_) {
+    for (const std::string& b : def.base) {
+      if (b != "Resource" && b != "DomainResource") types.insert(b);
+    }
+  }
+  struct Candidate {
+    const SearchParameterDef* def;
+    std::vector<std::string> terms;
+  };
+  for (const std::string& type : types) {
+    // Fewest terms first, then package order: a parameter's possible sources come before it,
+    // and of two parameters with the same expression the first keeps its rows.
+    std::vector<Candidate> candidates;
+    for (const SearchParameterDef* def : ForType(type)) {
+      // _id, _lastUpdated, _text, _content and the meta parameters are indexed on their own.
+      if (def->runtime || def->type == "special" || def->code.empty() || def->code[0] == '_') {
+        continue;
+      }
+      std::vector<std::string> terms = TermsFor(*def, type);
+      if (!terms.empty()) candidates.push_back({def, std::move(terms)});
+    }
+    std::stable_sort(
+        candidates.begin(), candidates.end(),
+        [](const Candidate& a, const Candidate& b) { return a.terms.size() < b.terms.size(); });
+    std::vector<const Candidate*> with_rows;
+    for (const Candidate& c : candidates) {
+      std::vector<const Candidate*> fits;
+      for (const Candidate* q : with_rows) {
+        if (SameRowsPerItem(*q->def, *c.def, *this) &&
+            std::includes(c.terms.begin(), c.terms.end(), q->terms.begin(), q->terms.end())) {
+          fits.push_back(q);
+        }
+      }
+      // Greedy cover, widest sources first.
+      std::stable_sort(fits.begin(), fits.end(), [](const Candidate* a, const Candidate* b) {
+        return a->terms.size() > b->terms.size();
+      });
+      std::set<std::string> covered;
+      std::vector<std::string> sources;
+      for (const Candidate* q : fits) {
+        const std::size_t before = covered.size();
+        covered.insert(q->terms.begin(), q->terms.end());
+        if (covered.size() > before) sources.push_back(q->def->code);
+      }
+      if (!sources.empty() && covered.size() == c.terms.size()) {
+        shared_rows_[{type, c.def->code}] = std::move(sources);
+      } else {
+        with_rows.push_back(&c);
+      }
+    }
+  }
+  MarkSharedRows();
+}
+
+void ParameterRegistry::MarkSharedRows() {
+  for (SearchParameterDef& def : params_) def.shares_rows_on.clear();
+  for (const auto& entry : shared_rows_) {
+    const SearchParameterDef* def = Find(entry.first.first, entry.first.second);
+    if (def == nullptr) continue;
+    params_[static_cast<std::size_t>(def - params_.data())].shares_rows_on.push_back(
+        entry.first.first);
+  }
+  for (SearchParameterDef& def : params_) {
+    std::sort(def.shares_rows_on.begin(), def.shares_rows_on.end());
+  }
+}
+
+const std::vector<std::string>& ParameterRegistry::RowSources(std::string_view resource_type,
+                                                              std::string_view code) const {
+  static const std::vector<std::string> kNone;
+  auto it = shared_rows_.find(std::make_pair(std::string(resource_type), std::string(code)));
+  return it == shared_rows_.end() ? kNone : it->second;
 }
 
 namespace {
@@ -208,6 +340,7 @@ std::shared_ptr<const ParameterRegistry> ParameterRegistry::WithElementTypes(
     std::sort(def.single_instant.begin(), def.single_instant.end());
   }
   next->BuildIndexes();
+  next->shared_rows_ = shared_rows_;
   return next;
 }
 

@@ -15,7 +15,7 @@ Result<std::string> ChainCondition(const Clause& clause, const Scope& scope, Rew
   if (clause.param == nullptr)
     return InternalError("chain '" + clause.name + "' lacks its parameter");
   const std::vector<std::string> types = ClauseTypes(clause, scope, rw.registry());
-  const std::string hash = HashTest(types, clause.param->code);
+  const std::string hash = HashTest(rw.registry(), types, clause.param->code);
   std::vector<std::string> selects;
   for (const Clause& inner : clause.chain) {
     std::string target_type =
@@ -58,7 +58,8 @@ Result<std::string> ChainCondition(const Clause& clause, const Scope& scope, Rew
 }
 
 // (r.res_type, r.res_id) IN (SELECT i.target_type, i.target_id FROM idx_reference i JOIN
-// resource o ON o.pk = i.res_pk WHERE i.param_hash = hash(Type, ref) AND <inner on o>).
+// resource o ON o.pk = i.res_pk WHERE i.param_hash = hash(Type, ref) AND <inner on o>); a
+// reference parameter that shares rows tests its sources' keys.
 Result<std::string> HasCondition(const Clause& clause, const Scope& scope, Rewriter& rw) {
   const HasClause* has = clause.has.get();
   if (has == nullptr || has->reference == nullptr || has->inner == nullptr) {
@@ -68,8 +69,8 @@ Result<std::string> HasCondition(const Clause& clause, const Scope& scope, Rewri
   HESTIA_ASSIGN_OR_RETURN(std::string inner,
                           ClauseCondition(*has->inner, Scope{o, {has->type}}, rw));
   std::string select = "SELECT i.target_type, i.target_id FROM idx_reference i JOIN resource " + o +
-                       " ON " + o + ".pk = i.res_pk WHERE i.param_hash = " +
-                       std::to_string(ParamHash(has->type, has->reference->code));
+                       " ON " + o + ".pk = i.res_pk WHERE i.param_hash " +
+                       HashTest(rw.registry(), {has->type}, has->reference->code);
   if (scope.types.size() == 1) select += " AND i.target_type = " + rw.Bind(scope.types[0]);
   select += " AND NOT " + o + ".deleted AND " + inner;
   return "(" + scope.alias + ".res_type, " + scope.alias + ".res_id) IN (" + select + ")";

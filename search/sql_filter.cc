@@ -52,9 +52,12 @@ std::string_view TableFor(std::string_view type) {
   return "";
 }
 
-std::string HashTest(const std::vector<std::string>& types, std::string_view code) {
+std::string HashTest(const ParameterRegistry& registry, const std::vector<std::string>& types,
+                     std::string_view key) {
   std::set<int64_t> hashes;
-  for (const std::string& t : types) hashes.insert(ParamHash(t, code));
+  for (const std::string& t : types) {
+    for (int64_t h : IndexKeys(registry, t, key)) hashes.insert(h);
+  }
   if (hashes.empty()) return "IS NULL";  // no type has the parameter: matches no row
   if (hashes.size() == 1) return "= " + std::to_string(*hashes.begin());
   std::string out = "IN (";
@@ -168,7 +171,7 @@ Result<std::string> ParameterCondition(const Clause& clause, const Scope& scope,
   const std::vector<std::string> types = ClauseTypes(clause, scope, rw.registry());
   std::vector<std::string> alternatives;
   for (const Group& g : groups) {
-    const std::string hash = HashTest(types, param.code + g.suffix);
+    const std::string hash = HashTest(rw.registry(), types, param.code + g.suffix);
     std::string preds =
         g.predicates.size() == 1 ? g.predicates[0] : "(" + Join(g.predicates, " OR ") + ")";
     const bool trivial = preds == "TRUE";
@@ -221,7 +224,7 @@ Result<std::string> QueryFilter(const Query& query, std::string_view r, Rewriter
       bool member = false;
       for (const SearchParameterDef* def : query.compartment_params) {
         if (std::find(def->base.begin(), def->base.end(), type) == def->base.end()) continue;
-        hashes.insert(ParamHash(type, def->code));
+        for (int64_t h : IndexKeys(rw.registry(), type, def->code)) hashes.insert(h);
         member = true;
       }
       if (member) member_types.push_back(type);

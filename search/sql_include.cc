@@ -27,7 +27,8 @@ std::string PkArray(const std::vector<int64_t>& pks) {
   return out + "}";
 }
 
-// The param_hash values of an include: (source types) × (reference parameter codes).
+// The param_hash values of an include: (source types) × (reference parameter codes), through
+// the rows a parameter shares (IndexKeys).
 std::set<int64_t> IncludeHashes(const Include& include, const std::vector<std::string>& frontier,
                                 const ParameterRegistry& registry) {
   std::vector<std::string> sources;
@@ -47,11 +48,14 @@ std::set<int64_t> IncludeHashes(const Include& include, const std::vector<std::s
   for (const std::string& source : sources) {
     if (include.param_code == "*") {
       for (const SearchParameterDef* p : registry.ForType(source)) {
-        if (p->type == "reference") hashes.insert(ParamHash(source, p->code));
+        if (p->type != "reference") continue;
+        for (int64_t h : IndexKeys(registry, source, p->code)) hashes.insert(h);
       }
     } else {
       const SearchParameterDef* p = registry.Find(source, include.param_code);
-      if (p != nullptr && p->type == "reference") hashes.insert(ParamHash(source, p->code));
+      if (p != nullptr && p->type == "reference") {
+        for (int64_t h : IndexKeys(registry, source, p->code)) hashes.insert(h);
+      }
     }
   }
   return hashes;

@@ -54,8 +54,10 @@ struct Scope {
   std::vector<std::string> types;  // the resource types this row can be of
 };
 
-// "= 123" or "IN (1, 2)": the param_hash test of (each of `types`, `code`).
-std::string HashTest(const std::vector<std::string>& types, std::string_view code);
+// "= 123" or "IN (1, 2)": the param_hash test of `key` ("code", "code:text", …) on each of
+// `types`, through the rows it shares (IndexKeys). Not for composite components.
+std::string HashTest(const ParameterRegistry& registry, const std::vector<std::string>& types,
+                     std::string_view key);
 // The types a clause's index rows live under: the clause's own type, else the scope's.
 std::vector<std::string> ClauseTypes(const Clause& clause, const Scope& scope,
                                      const ParameterRegistry& registry);

@@ -74,7 +74,7 @@ Result<std::vector<SortColumn>> SortColumns(const Query& query, std::string_view
           ClauseTypes(probe, Scope{a, query.types}, rw.registry());
       column.expression = "(SELECT " + std::string(agg) + "(" + value + ") FROM " + table +
                           " i WHERE i.res_pk = " + a + ".pk AND i.param_hash " +
-                          HashTest(types, key.param->code) + ")";
+                          HashTest(rw.registry(), types, key.param->code) + ")";
     } else {
       return InvalidError("unknown sort key '" + key.code + "'", "_sort");
     }

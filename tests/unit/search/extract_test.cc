@@ -457,6 +457,41 @@ TEST_F(ExtractTest, CompositeCodeValueQuantityGroups) {
   }
 }
 
+// A parameter that shares rows (ParameterRegistry::RowSources) has none of its own; its
+// sources have theirs.
+TEST_F(ExtractTest, SharedRowParametersWriteNoRowsOfTheirOwn) {
+  IndexRows rows = Extract(R"({"resourceType":"Observation","status":"final",
+    "code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}],"text":"BP panel"},
+    "valueQuantity":{"value":5,"system":"http://unitsofmeasure.org","code":"mm[Hg]"},
+    "component":[
+      {"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},
+       "valueQuantity":{"value":107,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]})");
+  const std::set<int64_t> shared = {
+      Hash("combo-code"), Hash("combo-code:text"), Hash("combo-value-quantity"),
+      Hash("combo-code-value-quantity#0"), Hash("combo-code-value-quantity#1")};
+  for (const auto& t : rows.tokens) EXPECT_EQ(shared.count(t.param_hash), 0u) << t.code;
+  for (const auto& s : rows.strings) EXPECT_EQ(shared.count(s.param_hash), 0u) << s.norm;
+  for (const auto& q : rows.quantities) EXPECT_EQ(shared.count(q.param_hash), 0u) << q.low;
+  EXPECT_EQ(Tokens(rows, "code"),
+            (std::set<std::pair<std::string, std::string>>{{"http://loinc.org", "85354-9"}}));
+  EXPECT_EQ(Tokens(rows, "component-code"),
+            (std::set<std::pair<std::string, std::string>>{{"http://loinc.org", "8480-6"}}));
+  EXPECT_EQ(Norms(rows, "code:text"), std::set<std::string>{"bp panel"});
+  std::set<std::string> values;
+  for (const auto& q : rows.quantities) {
+    if (q.param_hash == Hash("value-quantity") || q.param_hash == Hash("component-value-quantity"))
+      values.insert(q.low);
+  }
+  EXPECT_EQ(values, (std::set<std::string>{"5", "107"}));
+  std::set<int32_t> groups;  // code-value-quantity (the Observation), component-… (component 1)
+  for (const auto& q : rows.quantities) {
+    if (q.param_hash == Hash("code-value-quantity#1") ||
+        q.param_hash == Hash("component-code-value-quantity#1"))
+      groups.insert(q.grp);
+  }
+  EXPECT_EQ(groups, std::set<int32_t>{1});
+}
+
 // --- reference ------------------------------------------------------------------------------
 
 TEST_F(ExtractTest, ReferenceForms) {

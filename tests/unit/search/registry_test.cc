@@ -127,6 +127,52 @@ TEST_F(RegistryTest, RunTimeParametersJoinANewRegistry) {
   EXPECT_NE(missing_type.status().message().find("type"), std::string::npos);
 }
 
+// RowSources: the package parameters whose expression is the union of others' share their rows.
+TEST_F(RegistryTest, UnionParametersShareTheRowsOfTheirTerms) {
+  auto sources = [](const ParameterRegistry& r, const char* type, const char* code) {
+    std::vector<std::string> out = r.RowSources(type, code);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  using Codes = std::vector<std::string>;
+  EXPECT_EQ(sources(*registry_, "Observation", "combo-code"), (Codes{"code", "component-code"}));
+  EXPECT_EQ(sources(*registry_, "Observation", "combo-value-quantity"),
+            (Codes{"component-value-quantity", "value-quantity"}));
+  EXPECT_EQ(sources(*registry_, "Observation", "combo-data-absent-reason"),
+            (Codes{"component-data-absent-reason", "data-absent-reason"}));
+  // Composites: the same components, evaluated alike, over Observation | Observation.component.
+  EXPECT_EQ(sources(*registry_, "Observation", "combo-code-value-quantity"),
+            (Codes{"code-value-quantity", "component-code-value-quantity"}));
+  EXPECT_EQ(sources(*registry_, "Observation", "combo-code-value-concept"),
+            (Codes{"code-value-concept", "component-code-value-concept"}));
+  // Same expression "Observation", other components: rows of their own.
+  EXPECT_EQ(sources(*registry_, "Observation", "code-value-date"), Codes{});
+  EXPECT_EQ(sources(*registry_, "Observation", "code-value-quantity"), Codes{});
+  // Sources have rows; a filtered expression (subject.where(resolve() is Patient)) is no union.
+  EXPECT_EQ(sources(*registry_, "Observation", "code"), Codes{});
+  EXPECT_EQ(sources(*registry_, "Observation", "patient"), Codes{});
+  EXPECT_EQ(sources(*registry_, "Patient", "name"), Codes{});
+  // One expression, two parameters: exactly one of them keeps rows.
+  const Codes patient = sources(*registry_, "DeviceUseStatement", "patient");
+  const Codes subject = sources(*registry_, "DeviceUseStatement", "subject");
+  EXPECT_TRUE((patient == Codes{"subject"} && subject.empty()) ||
+              (subject == Codes{"patient"} && patient.empty()));
+  const SearchParameterDef* combo = registry_->Find("Observation", "combo-code");
+  EXPECT_EQ(combo->shares_rows_on, Codes{"Observation"});
+  EXPECT_TRUE(registry_->Find("Observation", "code")->shares_rows_on.empty());
+
+  // A run-time parameter that replaces a source ends the sharing that relied on its rows.
+  SearchParameterDef own_code = *registry_->Find("Observation", "component-code");
+  own_code.runtime = true;
+  own_code.expression = "Observation.component.code.coding";
+  auto next = registry_->WithAdded({own_code});
+  EXPECT_EQ(sources(*next, "Observation", "combo-code"), Codes{});
+  EXPECT_TRUE(next->Find("Observation", "combo-code")->shares_rows_on.empty());
+  EXPECT_EQ(sources(*next, "Observation", "combo-value-quantity"),
+            (Codes{"component-value-quantity", "value-quantity"}));
+  EXPECT_EQ(sources(*registry_, "Observation", "combo-code"), (Codes{"code", "component-code"}));
+}
+
 TEST(CompartmentsTest, PatientCompartmentFromTheDefinitions) {
   auto loaded = resources::Compartments::LoadFromPackage(HESTIA_DEFAULT_DEFINITIONS_DIR);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();

@@ -16,6 +16,9 @@
 //   ParamHash(T, code + "#" + k)        component k (0-based) of composite `code`; every row of
 //                                        one composite item shares grp = item number (1-based);
 //                                        rows of ordinary parameters have grp = 0
+// A parameter with RowSources (parameter_registry.h) has no rows of its own: Extract skips it,
+// and its key (with any suffix) stands for the keys of its sources (IndexKeys). Rows written
+// under its own key before it shared rows are never read.
 // Ranges are half-open [low, high). Open ends of a date are kMinMicros / kMaxMicros.
 // Thread-safety: Extractor is immutable and thread-safe.
 #pragma once
@@ -45,6 +48,13 @@ inline constexpr Micros kMaxInstantWidth = 1000000;
 
 // 64-bit FNV-1a of (resource type, "|", code): the key of the index tables.
 int64_t ParamHash(std::string_view resource_type, std::string_view code);
+// The keys whose rows answer `key` ("code", "code:text", "code#1", …) on `resource_type`:
+// {ParamHash(resource_type, key)}, or, when `code` shares the rows of other parameters
+// (ParameterRegistry::RowSources), ParamHash(resource_type, source + suffix) for each source.
+// Not for composite components: their rows must be joined per source (grp numbers are per
+// parameter), see sql_composite.cc.
+std::vector<int64_t> IndexKeys(const ParameterRegistry& registry, std::string_view resource_type,
+                               std::string_view key);
 
 // Case- and accent-insensitive normal form for string search (ICU: NFD, strip nonspacing
 // marks, case-fold, NFC; whitespace runs become one space, trimmed). Used on both sides.

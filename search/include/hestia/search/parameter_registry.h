@@ -4,7 +4,7 @@
 // Owns: lookup of a parameter by (resource type, code), including parameters whose base is
 // Resource or DomainResource (_id, _lastUpdated, _tag, …) which apply to every type; lookup by
 // canonical URL (composite components); the part of a multi-base expression that applies to
-// one type.
+// one type; which parameters share the index rows of others (RowSources, ADR 0001).
 // Thread-safety: a registry is immutable once built. Activating new parameters builds a new
 // registry (WithAdded) that callers swap in; readers keep the one they hold.
 #pragma once
@@ -44,6 +44,9 @@ struct SearchParameterDef {
   // not index a coarser instant). The ordered sort bounds its index walk with the query's
   // own date clauses only for these (executor.cc). Filled by WithElementTypes.
   std::vector<std::string> single_instant;
+  // Resource types (sorted) on which this parameter has no index rows of its own: they are
+  // those of ParameterRegistry::RowSources. Filled by the registry.
+  std::vector<std::string> shares_rows_on;
 
   // The union terms of `expression` that apply to `resource_type` ("Patient.name" out of
   // "Patient.name | Practitioner.name"), joined with " | "; terms rooted at Resource or
@@ -79,6 +82,18 @@ class ParameterRegistry {
   // Every parameter applying to `resource_type` (own ones and Resource/DomainResource ones).
   std::vector<const SearchParameterDef*> ForType(std::string_view resource_type) const;
 
+  // The codes of the parameters whose index rows answer `code` on `resource_type`, when `code`
+  // has no rows of its own there; empty when it has. A definitions-package parameter shares
+  // rows when its expression for the type is the union of the expressions of other package
+  // parameters of the same type (kind, xpathUsage and, for composites, the same components),
+  // each of which has rows of its own: Observation combo-code = code | component-code, and
+  // DeviceUseStatement patient = subject (same expression). Its rows would be exactly theirs
+  // (rows are per item, and FHIRPath `|` is the union of the items), so extraction skips it and
+  // search tests the sources' keys (IndexKeys). Parameters activated at run time neither share
+  // nor lend rows, so a pending $reindex never changes the answers of a package parameter.
+  const std::vector<std::string>& RowSources(std::string_view resource_type,
+                                             std::string_view code) const;
+
   // True when this server searches `def` on `resource_type`: its expression has a term for
   // the type (composites: and every component definition is known), or it is one of the
   // parameters handled without an expression (_id, _lastUpdated, _text, _content, near).
@@ -90,7 +105,13 @@ class ParameterRegistry {
 
  private:
   void BuildIndexes();
+  // Fills shared_rows_ from params_ (package parameters only), then MarkSharedRows.
+  void FindSharedRows();
+  // Sets each definition's shares_rows_on from shared_rows_.
+  void MarkSharedRows();
   std::vector<SearchParameterDef> params_;
+  // (resource type, code) → RowSources
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>, std::less<>> shared_rows_;
   // (base, code) → index into params_
   std::map<std::pair<std::string, std::string>, std::size_t, std::less<>> by_base_code_;
   std::map<std::string, std::size_t, std::less<>> by_url_;
