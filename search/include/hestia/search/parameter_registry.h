@@ -90,7 +90,10 @@ class ParameterRegistry {
   // DeviceUseStatement patient = subject (same expression). Its rows would be exactly theirs
   // (rows are per item, and FHIRPath `|` is the union of the items), so extraction skips it and
   // search tests the sources' keys (IndexKeys). Parameters activated at run time neither share
-  // nor lend rows, so a pending $reindex never changes the answers of a package parameter.
+  // nor lend rows (adding one never changes the answers of a package parameter); one that
+  // replaces a source or a sharing parameter ends that sharing in the new registry, and the
+  // sharing parameter's own rows are written from then on (by writes and by the $reindex that
+  // the activation starts), like the replaced parameter's.
   const std::vector<std::string>& RowSources(std::string_view resource_type,
                                              std::string_view code) const;
 
