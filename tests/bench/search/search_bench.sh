@@ -81,7 +81,8 @@ if ((REUSE)) && [[ -f $DATA/values.json && -d $DB ]]; then
   URL=$("$HESTIA" db start --data-dir "$DB" | tail -1)
   TOTAL=$(cat "$WORK/total" 2>/dev/null || echo "?")
 else
-  rm -rf "$DB"
+  # A fresh database: the import's state file (what it loaded before) goes with the old one.
+  rm -rf "$DB" "$WORK/state"
   if [[ -f $DATA/values.json && "$(cat "$WORK/patients" 2>/dev/null)" == "$PATIENTS" ]]; then
     TOTAL=$(cat "$WORK/total")
     log "reusing the generated data in $DATA ($TOTAL resources)"
