@@ -305,8 +305,8 @@ Result<IndexRows> Extractor::Extract(std::string_view resource_type, const json:
     }
     if (def->type == "special" && def->xpath_usage != "nearby") continue;
     // Searched through the rows of the parameters it is the union of (index.h).
-    if (!def->shares_rows_on.empty() &&
-        std::binary_search(def->shares_rows_on.begin(), def->shares_rows_on.end(), resource_type)) {
+    if (std::any_of(def->row_sources.begin(), def->row_sources.end(),
+                    [&](const auto& entry) { return entry.first == resource_type; })) {
       continue;
     }
     const std::shared_ptr<const Plan> plan = PlanFor(*def, resource_type);

@@ -176,12 +176,18 @@ std::shared_ptr<const ParameterRegistry> ParameterRegistry::WithAdded(
     if (def == nullptr || def->runtime) return false;
     return added_at.count(static_cast<std::size_t>(def - next->params_.data())) == 0;
   };
-  for (const auto& [key, sources] : shared_rows_) {
-    bool keep = package(key.first, key.second);
-    for (const std::string& source : sources) keep = keep && package(key.first, source);
-    if (keep) next->shared_rows_.emplace(key, sources);
+  for (SearchParameterDef& def : next->params_) {
+    auto& entries = def.row_sources;
+    entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                 [&](const auto& entry) {
+                                   if (!package(entry.first, def.code)) return true;
+                                   for (const std::string& source : entry.second) {
+                                     if (!package(entry.first, source)) return true;
+                                   }
+                                   return false;
+                                 }),
+                  entries.end());
   }
-  next->MarkSharedRows();
   return next;
 }
 
@@ -221,7 +227,7 @@ bool SameRowsPerItem(const SearchParameterDef& source, const SearchParameterDef&
 }  // namespace
 
 void ParameterRegistry::FindSharedRows() {
-  shared_rows_.clear();
+  for (SearchParameterDef& def : params_) def.row_sources.clear();
   std::set<std::string> types;
   for (const SearchParameterDef& def : params_) {
     for (const std::string& b : def.base) {
@@ -268,33 +274,25 @@ void ParameterRegistry::FindSharedRows() {
         if (covered.size() > before) sources.push_back(q->def->code);
       }
       if (!sources.empty() && covered.size() == c.terms.size()) {
-        shared_rows_[{type, c.def->code}] = std::move(sources);
+        // Types come in sorted order, so each definition's row_sources stays sorted.
+        params_[static_cast<std::size_t>(c.def - params_.data())].row_sources.emplace_back(
+            type, std::move(sources));
       } else {
         with_rows.push_back(&c);
       }
     }
-  }
-  MarkSharedRows();
-}
-
-void ParameterRegistry::MarkSharedRows() {
-  for (SearchParameterDef& def : params_) def.shares_rows_on.clear();
-  for (const auto& entry : shared_rows_) {
-    const SearchParameterDef* def = Find(entry.first.first, entry.first.second);
-    if (def == nullptr) continue;
-    params_[static_cast<std::size_t>(def - params_.data())].shares_rows_on.push_back(
-        entry.first.first);
-  }
-  for (SearchParameterDef& def : params_) {
-    std::sort(def.shares_rows_on.begin(), def.shares_rows_on.end());
   }
 }
 
 const std::vector<std::string>& ParameterRegistry::RowSources(std::string_view resource_type,
                                                               std::string_view code) const {
   static const std::vector<std::string> kNone;
-  auto it = shared_rows_.find(std::make_pair(std::string(resource_type), std::string(code)));
-  return it == shared_rows_.end() ? kNone : it->second;
+  const SearchParameterDef* def = Find(resource_type, code);
+  if (def == nullptr) return kNone;
+  for (const auto& [type, sources] : def->row_sources) {
+    if (type == resource_type) return sources;
+  }
+  return kNone;
 }
 
 namespace {
@@ -340,7 +338,6 @@ std::shared_ptr<const ParameterRegistry> ParameterRegistry::WithElementTypes(
     std::sort(def.single_instant.begin(), def.single_instant.end());
   }
   next->BuildIndexes();
-  next->shared_rows_ = shared_rows_;
   return next;
 }
 

@@ -158,8 +158,9 @@ TEST_F(RegistryTest, UnionParametersShareTheRowsOfTheirTerms) {
   EXPECT_TRUE((patient == Codes{"subject"} && subject.empty()) ||
               (subject == Codes{"patient"} && patient.empty()));
   const SearchParameterDef* combo = registry_->Find("Observation", "combo-code");
-  EXPECT_EQ(combo->shares_rows_on, Codes{"Observation"});
-  EXPECT_TRUE(registry_->Find("Observation", "code")->shares_rows_on.empty());
+  ASSERT_EQ(combo->row_sources.size(), 1u);
+  EXPECT_EQ(combo->row_sources[0].first, "Observation");
+  EXPECT_TRUE(registry_->Find("Observation", "code")->row_sources.empty());
 
   // A run-time parameter that replaces a source ends the sharing that relied on its rows.
   SearchParameterDef own_code = *registry_->Find("Observation", "component-code");
@@ -167,7 +168,7 @@ TEST_F(RegistryTest, UnionParametersShareTheRowsOfTheirTerms) {
   own_code.expression = "Observation.component.code.coding";
   auto next = registry_->WithAdded({own_code});
   EXPECT_EQ(sources(*next, "Observation", "combo-code"), Codes{});
-  EXPECT_TRUE(next->Find("Observation", "combo-code")->shares_rows_on.empty());
+  EXPECT_TRUE(next->Find("Observation", "combo-code")->row_sources.empty());
   EXPECT_EQ(sources(*next, "Observation", "combo-value-quantity"),
             (Codes{"component-value-quantity", "value-quantity"}));
   EXPECT_EQ(sources(*registry_, "Observation", "combo-code"), (Codes{"code", "component-code"}));

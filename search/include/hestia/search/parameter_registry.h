@@ -44,9 +44,10 @@ struct SearchParameterDef {
   // not index a coarser instant). The ordered sort bounds its index walk with the query's
   // own date clauses only for these (executor.cc). Filled by WithElementTypes.
   std::vector<std::string> single_instant;
-  // Resource types (sorted) on which this parameter has no index rows of its own: they are
-  // those of ParameterRegistry::RowSources. Filled by the registry.
-  std::vector<std::string> shares_rows_on;
+  // (resource type, codes) for each type on which this parameter has no index rows of its
+  // own: the parameters whose rows answer it there (ParameterRegistry::RowSources). Filled
+  // by the registry; empty for almost every parameter.
+  std::vector<std::pair<std::string, std::vector<std::string>>> row_sources;
 
   // The union terms of `expression` that apply to `resource_type` ("Patient.name" out of
   // "Patient.name | Practitioner.name"), joined with " | "; terms rooted at Resource or
@@ -108,13 +109,9 @@ class ParameterRegistry {
 
  private:
   void BuildIndexes();
-  // Fills shared_rows_ from params_ (package parameters only), then MarkSharedRows.
+  // Fills each definition's row_sources (package parameters only).
   void FindSharedRows();
-  // Sets each definition's shares_rows_on from shared_rows_.
-  void MarkSharedRows();
   std::vector<SearchParameterDef> params_;
-  // (resource type, code) → RowSources
-  std::map<std::pair<std::string, std::string>, std::vector<std::string>, std::less<>> shared_rows_;
   // (base, code) → index into params_
   std::map<std::pair<std::string, std::string>, std::size_t, std::less<>> by_base_code_;
   std::map<std::string, std::size_t, std::less<>> by_url_;
