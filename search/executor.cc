@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <functional>
+#include <set>
 
 #include "hestia/base/json.h"
 #include "hestia/search/index.h"
@@ -86,13 +87,14 @@ Result<PageStatement> BuildPage(const Query& query, const ParameterRegistry& reg
 // clauses on it allow, a resource has just one row (no first-row test), and one lacking the
 // value cannot match, so there is no part B.
 struct OrderedSort {
-  std::string table;   // idx_date, idx_string, idx_token
-  std::string column;  // high, low, norm, code
-  std::string value;   // the sort value over `i` as the generic path computes it
-  std::string order;   // the index order: " DESC", " ASC", " USING ~<~", " USING ~>~"
-  std::string beyond;  // "comes after" in that order: " < ", " > ", " ~>~ ", " ~<~ "
-  std::string cast;    // of the cursor value
-  std::string hash;    // param_hash test
+  std::string table;            // idx_date, idx_string, idx_token
+  std::string column;           // high, low, norm, code
+  std::string value;            // the sort value over `i` as the generic path computes it
+  std::string order;            // the index order: " DESC", " ASC", " USING ~<~", " USING ~>~"
+  std::string beyond;           // "comes after" in that order: " < ", " > ", " ~>~ ", " ~<~ "
+  std::string cast;             // of the cursor value
+  std::string hash;             // param_hash test
+  std::vector<int64_t> hashes;  // its keys: more than one are walked one by one and merged
   bool descending = false;
   bool single = false;            // one row per resource: a single instant
   std::optional<Micros> from;     // single: the walked column's least possible value
@@ -192,6 +194,11 @@ std::optional<OrderedSort> OrderedSortFor(const Query& query, const ParameterReg
       internal::ClauseTypes(probe, internal::Scope{"r", query.types}, registry);
   if (types.empty()) return std::nullopt;
   out.hash = internal::HashTest(registry, types, key.param->code);
+  std::set<int64_t> hashes;
+  for (const std::string& t : types) {
+    for (int64_t h : IndexKeys(registry, t, key.param->code)) hashes.insert(h);
+  }
+  out.hashes.assign(hashes.begin(), hashes.end());
   const std::vector<std::string>& single = key.param->single_instant;
   out.single = type == "date" && !query.types.empty() &&
                std::all_of(query.types.begin(), query.types.end(), [&](const std::string& t) {
@@ -234,21 +241,36 @@ Result<PageStatement> BuildOrderedPart(const Query& query, const ParameterRegist
   const std::string c = "i." + sort.column;
   std::string walk;  // the index rows in sort order, at most `budget` (and their ties)
   if (part != OrderedPart::kLacking) {
-    walk = "SELECT i.res_pk, " + sort.value + " AS s0";
-    if (!sort.single) walk += ", i.ctid AS row_id";
-    walk += " FROM " + sort.table + " i\n    WHERE i.param_hash " + sort.hash;
-    if (sort.from) walk += " AND " + c + " >= " + rw.Bind(std::to_string(*sort.from)) + "::bigint";
-    if (sort.through) {
-      walk += " AND " + c + " <= " + rw.Bind(std::to_string(*sort.through)) + "::bigint";
-    }
-    if (cursor && cursor->values[0]) {
-      const std::string v = rw.Bind(*cursor->values[0]) + "::" + sort.cast;
-      walk += "\n    AND (" + c + sort.beyond + v + " OR (" + c + " = " + v + " AND i.res_pk > " +
-              rw.Bind(std::to_string(cursor->pk)) + "::bigint))";
-    }
     // WITH TIES: every row not walked comes strictly after every row walked.
-    walk += "\n    ORDER BY " + c + sort.order + " FETCH FIRST " + std::to_string(budget) +
-            " ROWS WITH TIES";
+    const std::string fetch = " FETCH FIRST " + std::to_string(budget) + " ROWS WITH TIES";
+    auto walk_of = [&](const std::string& hash_test) {
+      std::string w = "SELECT i.res_pk, " + sort.value + " AS s0";
+      if (!sort.single) w += ", i.ctid AS row_id";
+      w += " FROM " + sort.table + " i\n    WHERE i.param_hash " + hash_test;
+      if (sort.from) w += " AND " + c + " >= " + rw.Bind(std::to_string(*sort.from)) + "::bigint";
+      if (sort.through) {
+        w += " AND " + c + " <= " + rw.Bind(std::to_string(*sort.through)) + "::bigint";
+      }
+      if (cursor && cursor->values[0]) {
+        const std::string v = rw.Bind(*cursor->values[0]) + "::" + sort.cast;
+        w += "\n    AND (" + c + sort.beyond + v + " OR (" + c + " = " + v + " AND i.res_pk > " +
+             rw.Bind(std::to_string(cursor->pk)) + "::bigint))";
+      }
+      return w + "\n    ORDER BY " + c + sort.order + fetch;
+    };
+    if (sort.hashes.size() <= 1) {
+      walk = walk_of(sort.hash);
+    } else {
+      // A parameter answered by several keys (IndexKeys): "param_hash IN (…) ORDER BY" cannot
+      // read the index in order, so each key is walked on its own and the walks merged; the
+      // first `budget` rows (with ties) of the merge are among theirs.
+      std::string branches;
+      for (int64_t h : sort.hashes) {
+        if (!branches.empty()) branches += "\n    UNION ALL ";
+        branches += "(" + walk_of("= " + std::to_string(h)) + ")";
+      }
+      walk = "SELECT m.* FROM (" + branches + ") m\n    ORDER BY m.s0" + sort.order + fetch;
+    }
   }
   if (part == OrderedPart::kWalkCount) {
     out.sql.text = "SELECT count(*) FROM (" + walk + ") w";

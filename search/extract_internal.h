@@ -35,7 +35,10 @@ struct Sink {
   int64_t of_type_hash = 0;     // token :of-type
   int64_t identifier_hash = 0;  // reference :identifier
   bool phonetic = false;        // string: norm is PhoneticKey
-  std::string_view base_url;    // reference: absolute URLs under it are local
+  // string: HumanName/Address parts (StringPartBit) whose rows another parameter writes
+  // (ParameterRegistry::PartSources); none for composite components.
+  uint32_t skipped_parts = 0;
+  std::string_view base_url;  // reference: absolute URLs under it are local
 };
 
 // The FHIR type name of a node item ("Coding", "date"); "" for System values and nodes the

@@ -1,10 +1,13 @@
-// The keys and normal forms shared by index extraction and queries: ParamHash, NormalizeString,
-// PhoneticKey. See index.h.
+// The keys and normal forms shared by index extraction and queries: ParamHash, IndexKeys,
+// NormalizeString, TextLexemes, PhoneticKey. See index.h.
 // FHIR R4: http://hl7.org/fhir/R4/search.html#string (case- and accent-insensitive matching)
 // Thread-safety: stateless; the ICU normalizer instances are process-wide and immutable.
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
+#include <algorithm>
 
 #include <cctype>
 #include <string>
@@ -144,18 +147,57 @@ std::vector<int64_t> IndexKeys(const ParameterRegistry& registry, std::string_vi
   const std::size_t cut = key.find_first_of(":#");
   const std::string_view code = key.substr(0, cut);
   const std::string_view suffix = cut == std::string_view::npos ? "" : key.substr(cut);
-  const std::vector<std::string>& sources = registry.RowSources(resource_type, code);
-  if (sources.empty()) return {ParamHash(resource_type, key)};
   std::vector<int64_t> out;
-  out.reserve(sources.size());
-  for (const std::string& source : sources) {
-    out.push_back(ParamHash(resource_type, source + std::string(suffix)));
-  }
+  auto add = [&](std::string_view with_rows) {
+    out.push_back(ParamHash(resource_type, std::string(with_rows) + std::string(suffix)));
+    if (!suffix.empty()) return;
+    for (const auto& part : registry.PartSources(resource_type, with_rows)) {
+      out.push_back(ParamHash(resource_type, part.code));
+    }
+  };
+  const std::vector<std::string>& sources = registry.RowSources(resource_type, code);
+  if (sources.empty()) add(code);
+  for (const std::string& source : sources) add(source);
   return out;
 }
 
 std::string NormalizeString(std::string_view text) {
   return IsAscii(text) ? AsciiFold(text) : UnicodeFold(text);
+}
+
+std::vector<std::string> TextLexemes(std::string_view text) {
+  const std::string normal = NormalizeString(text);
+  const auto* bytes = reinterpret_cast<const uint8_t*>(normal.data());
+  const auto length = static_cast<int32_t>(normal.size());
+  auto digit_at = [&](int32_t i) { return i < length && bytes[i] >= '0' && bytes[i] <= '9'; };
+  std::vector<std::string> out;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty() && word.size() <= kMaxLexemeBytes) out.push_back(std::move(word));
+    word.clear();
+  };
+  for (int32_t i = 0; i < length;) {
+    const int32_t start = i;
+    bool in_word = false;
+    if (bytes[i] < 0x80) {
+      const char c = static_cast<char>(bytes[i++]);
+      in_word = std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+                ((c == '.' || c == ',') && digit_at(start - 1) && !word.empty() && digit_at(i));
+    } else {
+      UChar32 c = 0;
+      U8_NEXT(bytes, i, length, c);
+      in_word = c >= 0 && (u_isalnum(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK) != 0);
+    }
+    if (in_word) {
+      word.append(normal, static_cast<std::size_t>(start), static_cast<std::size_t>(i - start));
+    } else {
+      flush();
+    }
+  }
+  flush();
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::string PhoneticKey(std::string_view text) {

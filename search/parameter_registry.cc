@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "hestia/search/index.h"
+
 namespace hestia::search {
 namespace {
 
@@ -177,6 +179,12 @@ std::shared_ptr<const ParameterRegistry> ParameterRegistry::WithAdded(
     return added_at.count(static_cast<std::size_t>(def - next->params_.data())) == 0;
   };
   for (SearchParameterDef& def : next->params_) {
+    auto& parts = def.part_sources;
+    parts.erase(std::remove_if(parts.begin(), parts.end(),
+                               [&](const SearchParameterDef::PartSource& p) {
+                                 return !package(p.type, def.code) || !package(p.type, p.code);
+                               }),
+                parts.end());
     auto& entries = def.row_sources;
     entries.erase(std::remove_if(entries.begin(), entries.end(),
                                  [&](const auto& entry) {
@@ -317,7 +325,57 @@ bool IsSingleInstantPath(std::string_view expression, const resources::TypeRegis
   return element->types == std::vector<std::string>{"instant"};
 }
 
+// True when `expression` is one term that is a plain path "Type.a.b".
+bool IsPlainPath(std::string_view expression) {
+  if (expression.empty() || expression.find('.') == std::string_view::npos) return false;
+  return std::all_of(expression.begin(), expression.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_';
+  });
+}
+
+// A package string parameter searched by its own normal form (not phonetic, not run time).
+bool IsPlainStringParameter(const SearchParameterDef& def) {
+  return def.type == "string" && !def.runtime && def.xpath_usage != "phonetic" &&
+         !def.code.empty() && def.code[0] != '_';
+}
+
 }  // namespace
+
+void ParameterRegistry::FindPartSources(const resources::TypeRegistry& types) {
+  for (SearchParameterDef& def : params_) def.part_sources.clear();
+  // Each type's plain string parameters by their path there.
+  std::map<std::pair<std::string, std::string>, const SearchParameterDef*> by_path;
+  std::set<std::string> string_types;
+  for (const SearchParameterDef& def : params_) {
+    if (!IsPlainStringParameter(def)) continue;
+    for (const std::string& type : def.base) {
+      // Shadowed, or without rows of its own there.
+      if (Find(type, def.code) != &def || !RowSources(type, def.code).empty()) continue;
+      const std::string path(Trim(def.ExpressionFor(type)));
+      if (!IsPlainPath(path)) continue;  // also rules out unions
+      by_path.emplace(std::make_pair(type, path), &def);
+      string_types.insert(type);
+    }
+  }
+  for (const auto& [key, def_ptr] : by_path) {
+    const auto& [type, path] = key;
+    const resources::ElementInfo* element = types.FindElement(path);
+    if (element == nullptr || element->types.size() != 1) continue;
+    const std::string& datatype = element->types[0];
+    if (datatype != "HumanName" && datatype != "Address") continue;
+    auto& def = params_[static_cast<std::size_t>(def_ptr - params_.data())];
+    // by_path is ordered, so the parameters on paths under `path` follow it.
+    for (auto it = by_path.upper_bound(key);
+         it != by_path.end() && it->first.first == type &&
+         it->first.second.compare(0, path.size() + 1, path + ".") == 0;
+         ++it) {
+      const std::string part = it->first.second.substr(path.size() + 1);
+      const uint32_t bit = StringPartBit(datatype, part);
+      if (bit == 0) continue;  // not a part extraction indexes on its own (or a deeper path)
+      def.part_sources.push_back({type, part, it->second->code, bit});
+    }
+  }
+}
 
 std::shared_ptr<const ParameterRegistry> ParameterRegistry::WithElementTypes(
     const resources::TypeRegistry& types) const {
@@ -338,7 +396,19 @@ std::shared_ptr<const ParameterRegistry> ParameterRegistry::WithElementTypes(
     std::sort(def.single_instant.begin(), def.single_instant.end());
   }
   next->BuildIndexes();
+  next->FindPartSources(types);
   return next;
+}
+
+std::vector<SearchParameterDef::PartSource> ParameterRegistry::PartSources(
+    std::string_view resource_type, std::string_view code) const {
+  std::vector<SearchParameterDef::PartSource> out;
+  const SearchParameterDef* def = Find(resource_type, code);
+  if (def == nullptr) return out;
+  for (const auto& part : def->part_sources) {
+    if (part.type == resource_type) out.push_back(part);
+  }
+  return out;
 }
 
 const SearchParameterDef* ParameterRegistry::Find(std::string_view resource_type,

@@ -1,7 +1,7 @@
 // The special parameters: _id and _lastUpdated (on the resource row itself), _text and
-// _content (PostgreSQL full text over idx_text, 'simple' configuration), _list (members of
-// a List through its `item` references) and Location near (great-circle distance).
-// FHIR R4: http://hl7.org/fhir/R4/search.html#all, http://hl7.org/fhir/R4/search.html#list,
+// _content (PostgreSQL full text over idx_text, with the lexemes of index.h TextLexemes), _list
+// (members of a List through its `item` references) and Location near (great-circle distance). FHIR
+// R4: http://hl7.org/fhir/R4/search.html#all, http://hl7.org/fhir/R4/search.html#list,
 // http://hl7.org/fhir/R4/location.html#positional
 // Thread-safety: stateless functions.
 #include <algorithm>
@@ -131,8 +131,20 @@ Result<std::string> SpecialCondition(const Clause& clause, const Scope& scope, R
     case Clause::Kind::kText:
     case Clause::Kind::kContent: {
       const std::string column = clause.kind == Clause::Kind::kText ? "narrative" : "content";
+      // Every lexeme of the value (index.h TextLexemes, as the rows were written), ANDed; a
+      // value without words matches nothing.
       for (const SearchValue& v : clause.values) {
-        parts.push_back("x." + column + " @@ plainto_tsquery('simple', " + rw.Bind(v.text) + ")");
+        std::string query;
+        for (const std::string& lexeme : TextLexemes(v.text)) {
+          if (!query.empty()) query += " & ";
+          query += '\'';
+          for (char c : lexeme) {
+            if (c == '\'' || c == '\\') query += c;  // '' and \\ inside a quoted lexeme
+            query += c;
+          }
+          query += '\'';
+        }
+        if (!query.empty()) parts.push_back("x." + column + " @@ " + rw.Bind(query) + "::tsquery");
       }
       if (parts.empty()) return std::string("FALSE");
       return r + ".pk IN (SELECT x.res_pk FROM idx_text x WHERE " + OrOf(parts) + ")";

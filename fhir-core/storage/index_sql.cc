@@ -77,6 +77,13 @@ std::string Unnest(int* p, std::initializer_list<const char*> types) {
   return out + ")";
 }
 
+// The tsvector of a text of space-separated lexemes (IndexRows::narrative/content, built by
+// search::TextLexemes): taken as they are, without PostgreSQL's text-search parser, so that
+// the words indexed are exactly the words a query looks for (sql_special.cc).
+std::string Lexemes(const std::string& text) {
+  return "array_to_tsvector(string_to_array(" + text + ", ' '))";
+}
+
 // How the index CTEs find the pk of their rows.
 struct PkSource {
   // One resource: the pk of CTE `r`, joined to every row. Batch: a leading bigint[] array of
@@ -187,14 +194,14 @@ std::string IndexCtes(int first, unsigned mask, const PkSource& pk) {
                    ")");
   }
   if (mask & kText) {
-    ctes.push_back("itx AS (INSERT INTO idx_text (res_pk, narrative, content) " +
-                   (pk.batch ? rows("@pk, to_tsvector('simple', x.n), to_tsvector('simple', x.c)",
-                                    {"text[]", "text[]"}, "n, c")
-                             : "SELECT r.pk, to_tsvector('simple', $" + std::to_string(p) +
-                                   "::text), to_tsvector('simple', $" + std::to_string(p + 1) +
-                                   "::text) FROM r") +
-                   " ON CONFLICT (res_pk) DO UPDATE SET narrative = EXCLUDED.narrative, "
-                   "content = EXCLUDED.content)");
+    ctes.push_back(
+        "itx AS (INSERT INTO idx_text (res_pk, narrative, content) " +
+        (pk.batch
+             ? rows("@pk, " + Lexemes("x.n") + ", " + Lexemes("x.c"), {"text[]", "text[]"}, "n, c")
+             : "SELECT r.pk, " + Lexemes("$" + std::to_string(p) + "::text") + ", " +
+                   Lexemes("$" + std::to_string(p + 1) + "::text") + " FROM r") +
+        " ON CONFLICT (res_pk) DO UPDATE SET narrative = EXCLUDED.narrative, "
+        "content = EXCLUDED.content)");
   }
   std::string sql;
   for (const auto& cte : ctes) sql += ", " + cte;

@@ -463,6 +463,15 @@ BEGIN
 END
 $$;
 )sql"},
+      // idx_text rows hold the server's own lexemes (search::TextLexemes: case- and
+      // accent-insensitive words, array_to_tsvector) instead of to_tsvector('simple', …):
+      // every stored resource is indexed again by a background $reindex job, which the server
+      // resumes at start (fhir-core/interactions/reindex.cc). Until it reaches a resource,
+      // its old row still answers the queries whose words both forms share (plain words).
+      {6, "full-text rows as the server's lexemes", R"sql(
+INSERT INTO reindex_job (state, total)
+SELECT 'queued', count(*) FROM resource WHERE NOT deleted HAVING count(*) > 0;
+)sql"},
   };
   return kMigrations;
 }

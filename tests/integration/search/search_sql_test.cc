@@ -813,6 +813,57 @@ TEST_F(SearchSqlTest, ChainsAndReverseChains) {
   EXPECT_EQ(Sorted("Observation", t, ""), Ids({"chain-o1"}));  // deleted ones never match
 }
 
+// name and address leave the parts family, given and address-city/-state/-postalcode/-country
+// index to those parameters' rows (ParameterRegistry::PartSources) and are searched over their
+// own rows and the parts' together: every form of a string search, :missing, chains and _sort
+// answer as if name and address had every row.
+TEST_F(SearchSqlTest, NameAndAddressAnswerWithTheRowsOfTheirParts) {
+  ASSERT_FALSE(Registry().PartSources("Patient", "name").empty());
+  const std::string t = "parts";
+  Put(Res("Patient", "np1", t,
+          R"("name":[{"family":"Okafor","given":["Amara"],"prefix":["Dr."]}],)"
+          R"("address":[{"line":["1 Main St"],"city":"Portland","state":"OR"}])"));
+  Put(Res("Patient", "np2", t,
+          R"("name":[{"text":"Zed Quinn","family":"Quinn"}],)"
+          R"("address":[{"city":"Salem","postalCode":"97301"}])"));
+  Put(Res("Patient", "np3", t, R"("name":[{"given":["Portland"]}])"));
+  Put(Res("Patient", "np4", t, R"("gender":"other")"));
+  Put(Res("Observation", "np-o1", t,
+          R"("status":"final","code":{"text":"x"},"subject":{"reference":"Patient/np1"})"));
+  EXPECT_EQ(Sorted("Patient", t, "name=okaf"), Ids({"np1"}));         // family
+  EXPECT_EQ(Sorted("Patient", t, "name=AMARA"), Ids({"np1"}));        // given
+  EXPECT_EQ(Sorted("Patient", t, "name=dr"), Ids({"np1"}));           // prefix (own row)
+  EXPECT_EQ(Sorted("Patient", t, "name=zed"), Ids({"np2"}));          // text (own row)
+  EXPECT_EQ(Sorted("Patient", t, "name=amara%20oka"), Ids({"np1"}));  // whole name (own)
+  EXPECT_EQ(Sorted("Patient", t, "name=quinn,portland"), Ids({"np2", "np3"}));
+  EXPECT_EQ(Sorted("Patient", t, "name:exact=Amara"), Ids({"np1"}));
+  EXPECT_EQ(Sorted("Patient", t, "name:exact=amara"), Ids({}));
+  EXPECT_EQ(Sorted("Patient", t, "name:contains=KAF"), Ids({"np1"}));
+  EXPECT_EQ(Sorted("Patient", t, "name:missing=true"), Ids({"np4"}));
+  EXPECT_EQ(Sorted("Patient", t, "name:missing=false"), Ids({"np1", "np2", "np3"}));
+  EXPECT_EQ(Sorted("Patient", t, "family=okafor"), Ids({"np1"}));
+  EXPECT_EQ(Sorted("Patient", t, "given=portland"), Ids({"np3"}));
+  EXPECT_EQ(Sorted("Patient", t, "address=portland"), Ids({"np1"}));  // city
+  EXPECT_EQ(Sorted("Patient", t, "address=or"), Ids({"np1"}));        // state
+  EXPECT_EQ(Sorted("Patient", t, "address=97301"), Ids({"np2"}));     // postalCode
+  EXPECT_EQ(Sorted("Patient", t, "address=1%20main"), Ids({"np1"}));  // line (own row)
+  EXPECT_EQ(Sorted("Patient", t, "address:missing=true"), Ids({"np3", "np4"}));
+  EXPECT_EQ(Sorted("Patient", t, "address-city=salem"), Ids({"np2"}));
+  EXPECT_EQ(Sorted("Observation", t, "subject:Patient.name=amara"), Ids({"np-o1"}));
+  EXPECT_EQ(Sorted("Observation", t, "subject:Patient.address=portland"), Ids({"np-o1"}));
+  EXPECT_EQ(Sorted("Patient", t, "_has:Observation:subject:_id=np-o1&name=okafor"), Ids({"np1"}));
+  // Sort values over all of them: least "amara", "portland", "quinn"; greatest "okafor",
+  // "portland", "zed quinn"; without a name last. The index walks (one per key, merged)
+  // agree with the generic statement, page by page.
+  EXPECT_EQ(Ordered("Patient", t, "_sort=name"), Ids({"np1", "np3", "np2", "np4"}));
+  EXPECT_EQ(Ordered("Patient", t, "_sort=-name"), Ids({"np2", "np3", "np1", "np4"}));
+  EXPECT_EQ(Ordered("Patient", t, "_sort=address"), Ids({"np1", "np2", "np3", "np4"}));
+  for (const char* q : {"_sort=name", "_sort=-name", "_sort=address", "_sort=-address"}) {
+    ExpectWalksAgreeWithGeneric("Patient", t, q);
+  }
+  internal::SetOrderedSortPolicyForTesting(internal::OrderedSortPolicy::kPlanner);
+}
+
 // FHIR R4: http://hl7.org/fhir/R4/search.html#sort
 TEST_F(SearchSqlTest, SortKeysDirectionsAndMissingLast) {
   const std::string t = "sort";
@@ -1208,7 +1259,9 @@ TEST_F(SearchSqlTest, SpecialParameters) {
   Put(Res("Patient", "spec-1", t,
           R"("text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">)"
           R"(Allergic to peanuts</div>"},"name":[{"family":"Walnut"}])"));
-  Put(Res("Patient", "spec-2", t, R"("name":[{"family":"Pecan"}])"));
+  Put(Res(
+      "Patient", "spec-2", t,
+      R"("name":[{"family":"Pecan","given":["Zoë"]}],"telecom":[{"value":"zoe.pecan@mail.example"}])"));
   Put(Res(
       "List", "spec-list", t,
       R"("status":"current","mode":"working","entry":[{"item":{"reference":"Patient/spec-2"}}])"));
@@ -1241,6 +1294,15 @@ TEST_F(SearchSqlTest, SpecialParameters) {
   EXPECT_EQ(with_modifier(Modifier::kMissing, false), Ids({"spec-1", "spec-2"}));
   EXPECT_EQ(Sorted("Patient", t, "_text=peanuts"), Ids({"spec-1"}));
   EXPECT_EQ(Sorted("Patient", t, "_content=pecan"), Ids({"spec-2"}));
+  // Words (index.h TextLexemes) on both sides: case and accents aside, every word of a value
+  // (AND), a comma between values (OR), the parts of an e-mail address.
+  EXPECT_EQ(Sorted("Patient", t, "_content=PECAN%20zoe"), Ids({"spec-2"}));
+  EXPECT_EQ(Sorted("Patient", t, "_content=pecan%20walnut"), Ids({}));
+  EXPECT_EQ(Sorted("Patient", t, "_content=pecan,walnut"), Ids({"spec-1", "spec-2"}));
+  EXPECT_EQ(Sorted("Patient", t, "_content=mail.example"), Ids({"spec-2"}));
+  EXPECT_EQ(Sorted("Patient", t, "_content=--"), Ids({}));
+  EXPECT_EQ(Sorted("Patient", t, "_text=PEANUTS%20allergic"), Ids({"spec-1"}));
+  EXPECT_EQ(Sorted("Patient", t, "_text=walnut"), Ids({}));
 
   // Paris, Versailles (~17 km) and London (~344 km).
   auto place = [&](const std::string& id, double lat, double lon) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "hestia/search/index.h"
 #include "probe_set.h"
 
 namespace hestia::testing::sdiff {
@@ -98,7 +99,8 @@ std::vector<Probe> ProbeBuilder::FullText(const std::string& type, const std::st
     }
     words.push_back(StandaloneWords(required));
     for (const auto& w : words.back()) ++counts[w];
-    texts.push_back(Lower(all));
+    // Case- and accent-folded (the server's words are: "Muñoz" is found by "munoz").
+    texts.push_back(search::NormalizeString(all));
   }
   std::vector<Probe> out;
   std::vector<std::string> picked = Pick(counts, kSamples);

@@ -162,10 +162,11 @@ TEST_F(SearchIndexTest, CreateUpdateDeleteObservation) {
                 " AND q.param_hash = " +
                 std::to_string(search::ParamHash("Observation", "code-value-quantity#1"))),
             "1");
-  EXPECT_EQ(Sql("SELECT narrative @@ to_tsquery('simple', 'renée'), "
-                "content @@ to_tsquery('simple', 'final') FROM idx_text WHERE res_pk = " +
+  // The lexemes of search::TextLexemes, as they are (normalized, no positions).
+  EXPECT_EQ(Sql("SELECT narrative::text, content @@ 'final & weight & 29463'::tsquery FROM "
+                "idx_text WHERE res_pk = " +
                 pk),
-            "t|t");
+            "'of' 'renee' 'weight'|t");
 
   // Update (PUT): every table's rows are replaced, none left from version 1.
   std::string updated = kObservation;

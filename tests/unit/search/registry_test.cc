@@ -174,6 +174,58 @@ TEST_F(RegistryTest, UnionParametersShareTheRowsOfTheirTerms) {
   EXPECT_EQ(sources(*registry_, "Observation", "combo-code"), (Codes{"code", "component-code"}));
 }
 
+// part_sources: a string parameter over HumanName/Address items leaves the parts that
+// another parameter indexes (its expression + "." + part) to that parameter's rows.
+TEST_F(RegistryTest, NameAndAddressPartsAreTheirOwnParametersRows) {
+  auto types = resources::TypeRegistry::LoadFromPackage(HESTIA_DEFAULT_DEFINITIONS_DIR);
+  ASSERT_TRUE(types.ok()) << types.status().ToString();
+  auto typed = registry_->WithElementTypes(**types);
+  using Parts = std::vector<std::string>;  // "part=code", sorted
+  auto parts = [](const ParameterRegistry& r, const char* type, const char* code) {
+    Parts out;
+    for (const auto& p : r.PartSources(type, code)) {
+      EXPECT_NE(p.bit, 0u) << p.part;
+      out.push_back(p.part + "=" + p.code);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_EQ(parts(*typed, "Patient", "name"), (Parts{"family=family", "given=given"}));
+  EXPECT_EQ(parts(*typed, "Patient", "address"),
+            (Parts{"city=address-city", "country=address-country", "postalCode=address-postalcode",
+                   "state=address-state"}));
+  EXPECT_EQ(parts(*typed, "Practitioner", "name"), (Parts{"family=family", "given=given"}));
+  EXPECT_EQ(parts(*typed, "Organization", "address"),
+            (Parts{"city=address-city", "country=address-country", "postalCode=address-postalcode",
+                   "state=address-state"}));
+  // Location.address is one Address, not a list: the same.
+  EXPECT_EQ(parts(*typed, "Location", "address"),
+            (Parts{"city=address-city", "country=address-country", "postalCode=address-postalcode",
+                   "state=address-state"}));
+  // Phonetic keys are not the normal form; the parts themselves and other types keep theirs.
+  EXPECT_EQ(parts(*typed, "Patient", "phonetic"), Parts{});
+  EXPECT_EQ(parts(*typed, "Patient", "family"), Parts{});
+  EXPECT_EQ(parts(*typed, "Patient", "address-use"), Parts{});
+  EXPECT_EQ(parts(*typed, "Organization", "name"), Parts{});  // a string, not a HumanName
+  // Filled from the element types only.
+  EXPECT_EQ(parts(*registry_, "Patient", "name"), Parts{});
+
+  // Replacing a part's parameter at run time ends that part's sharing only; replacing the
+  // parameter itself ends all of it.
+  SearchParameterDef own_family = *typed->Find("Patient", "family");
+  own_family.runtime = true;
+  own_family.expression = "Patient.name.family.first()";
+  own_family.base = {"Patient"};
+  auto next = typed->WithAdded({own_family});
+  EXPECT_EQ(parts(*next, "Patient", "name"), (Parts{"given=given"}));
+  EXPECT_EQ(parts(*next, "Practitioner", "name"), (Parts{"family=family", "given=given"}));
+  SearchParameterDef own_address = *typed->Find("Patient", "address");
+  own_address.runtime = true;
+  own_address.base = {"Patient"};
+  EXPECT_EQ(parts(*typed->WithAdded({own_address}), "Patient", "address"), Parts{});
+  EXPECT_EQ(parts(*typed, "Patient", "name"), (Parts{"family=family", "given=given"}));
+}
+
 TEST(CompartmentsTest, PatientCompartmentFromTheDefinitions) {
   auto loaded = resources::Compartments::LoadFromPackage(HESTIA_DEFAULT_DEFINITIONS_DIR);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();

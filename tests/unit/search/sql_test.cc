@@ -171,7 +171,7 @@ TEST_F(SqlTextTest, UserValuesAreBoundNeverInTheText) {
     for (const Sql& sql : runner.statements) {
       // The only quotes are the server's own literals.
       std::string text = sql.text;
-      for (std::string_view literal : {"'simple'", "'List'", "''", "'/'"}) {
+      for (std::string_view literal : {"'List'", "''", "'/'"}) {
         for (std::size_t at = text.find(literal); at != std::string::npos;
              at = text.find(literal)) {
           text.erase(at, literal.size());

@@ -18,7 +18,10 @@
 //                                        rows of ordinary parameters have grp = 0
 // A parameter with RowSources (parameter_registry.h) has no rows of its own: Extract skips it,
 // and its key (with any suffix) stands for the keys of its sources (IndexKeys). Rows written
-// under its own key before it shared rows are never read.
+// under its own key before it shared rows are never read. A parameter with PartSources writes
+// no rows for those parts of its HumanName/Address items; its key stands for its own key and
+// the part parameters' keys (rows it wrote for those parts earlier are found twice, which
+// matches the same resources).
 // Ranges are half-open [low, high). Open ends of a date are kMinMicros / kMaxMicros.
 // Thread-safety: Extractor is immutable and thread-safe.
 #pragma once
@@ -50,15 +53,29 @@ inline constexpr Micros kMaxInstantWidth = 1000000;
 int64_t ParamHash(std::string_view resource_type, std::string_view code);
 // The keys whose rows answer `key` ("code", "code:text", "code#1", …) on `resource_type`:
 // {ParamHash(resource_type, key)}, or, when `code` shares the rows of other parameters
-// (ParameterRegistry::RowSources), ParamHash(resource_type, source + suffix) for each source.
+// (ParameterRegistry::RowSources), ParamHash(resource_type, source + suffix) for each source;
+// plus ParamHash(resource_type, part code) for each of its PartSources (plain keys only).
 // Not for composite components: their rows must be joined per source (grp numbers are per
 // parameter), see sql_composite.cc.
 std::vector<int64_t> IndexKeys(const ParameterRegistry& registry, std::string_view resource_type,
                                std::string_view key);
 
+// The parts of a HumanName (`datatype` "HumanName": text, family, given, prefix, suffix) or
+// an Address ("Address": line, city, district, state, postalCode, country, text) that string
+// extraction indexes each on its own row, as the primitive string itself would be: the part's
+// bit (a distinct power of two per part name), 0 for any other datatype or element.
+uint32_t StringPartBit(std::string_view datatype, std::string_view part);
+
 // Case- and accent-insensitive normal form for string search (ICU: NFD, strip nonspacing
 // marks, case-fold, NFC; whitespace runs become one space, trimmed). Used on both sides.
 std::string NormalizeString(std::string_view text);
+// The full-text lexemes of `text` for _text and _content, on both sides (idx_text holds
+// array_to_tsvector of them; a query is the tsquery of its own lexemes ANDed): the words of
+// NormalizeString(text), split at every character that is not a letter, digit or mark ("."
+// and "," between two digits stay: "3.5", "1,000"), each distinct word once, sorted. Words
+// longer than kMaxLexemeBytes are dropped (PostgreSQL's lexeme limit).
+std::vector<std::string> TextLexemes(std::string_view text);
+inline constexpr std::size_t kMaxLexemeBytes = 2047;
 // Phonetic key for xpathUsage=phonetic parameters (American Soundex over the normalized
 // letters of each word, words joined by ' ').
 std::string PhoneticKey(std::string_view text);
@@ -125,8 +142,10 @@ struct IndexRows {
   std::vector<UriRow> uris;
   std::vector<ReferenceRow> references;
   std::vector<GeoRow> geo;
-  std::string narrative;  // _text: the narrative's text content ("" when none)
-  std::string content;    // _content: every string value of the resource, space-separated
+  // TextLexemes of the narrative's text (_text) and of every string value of the resource
+  // (_content), each joined by single spaces ("" when none).
+  std::string narrative;
+  std::string content;
 };
 
 class Extractor {

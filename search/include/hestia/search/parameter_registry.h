@@ -9,6 +9,7 @@
 // registry (WithAdded) that callers swap in; readers keep the one they hold.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,6 +49,17 @@ struct SearchParameterDef {
   // own: the parameters whose rows answer it there (ParameterRegistry::RowSources). Filled
   // by the registry; empty for almost every parameter.
   std::vector<std::pair<std::string, std::vector<std::string>>> row_sources;
+  // For a string parameter over HumanName or Address items: the parts of those items whose
+  // rows another parameter writes already (Patient name's `family` and `given`, address's
+  // `city`, …), per resource type; see ParameterRegistry::PartSources. Filled by
+  // WithElementTypes; empty for almost every parameter.
+  struct PartSource {
+    std::string type;  // resource type
+    std::string part;  // element of the HumanName or Address ("family", "postalCode")
+    std::string code;  // the parameter whose expression there is this one's + "." + part
+    uint32_t bit = 0;  // StringPartBit(datatype, part) (index.h)
+  };
+  std::vector<PartSource> part_sources;
 
   // The union terms of `expression` that apply to `resource_type` ("Patient.name" out of
   // "Patient.name | Practitioner.name"), joined with " | "; terms rooted at Resource or
@@ -74,9 +86,10 @@ class ParameterRegistry {
   // The parameter with canonical `url`; nullptr when unknown.
   const SearchParameterDef* FindByUrl(std::string_view url) const;
 
-  // A new registry with SearchParameterDef::single_instant filled from `types` for every
-  // parameter (parameters added later by WithAdded keep it empty: they are searched without
-  // the bounded walk, which changes speed, never results).
+  // A new registry with SearchParameterDef::single_instant and part_sources filled from
+  // `types` for every parameter (parameters added later by WithAdded keep them empty: they are
+  // searched without the bounded walk, which changes speed, never results, and write every
+  // row of their own).
   std::shared_ptr<const ParameterRegistry> WithElementTypes(
       const resources::TypeRegistry& types) const;
 
@@ -98,6 +111,18 @@ class ParameterRegistry {
   const std::vector<std::string>& RowSources(std::string_view resource_type,
                                              std::string_view code) const;
 
+  // The parts `code` leaves to other parameters on `resource_type` (empty for almost every
+  // parameter). A definitions-package string parameter P whose expression for the type is one
+  // path to HumanName or Address elements (Patient.name, Organization.address) indexes each
+  // part of an item on its own row (extract_string.cc); when another package string parameter
+  // Q of the type has the expression P's + "." + part (Patient.name.family), P's row for that
+  // part would repeat Q's. Extraction leaves such parts out of P's rows, and search tests P's
+  // key and the Qs' (IndexKeys): Patient name = its own rows (text, prefix, suffix, the whole
+  // name) + family's + given's. Same run-time rules as RowSources: a parameter activated at
+  // run time that replaces P or a Q ends the sharing in the new registry.
+  std::vector<SearchParameterDef::PartSource> PartSources(std::string_view resource_type,
+                                                          std::string_view code) const;
+
   // True when this server searches `def` on `resource_type`: its expression has a term for
   // the type (composites: and every component definition is known), or it is one of the
   // parameters handled without an expression (_id, _lastUpdated, _text, _content, near).
@@ -111,6 +136,8 @@ class ParameterRegistry {
   void BuildIndexes();
   // Fills each definition's row_sources (package parameters only).
   void FindSharedRows();
+  // Fills each definition's part_sources (package string parameters only).
+  void FindPartSources(const resources::TypeRegistry& types);
   std::vector<SearchParameterDef> params_;
   // (base, code) → index into params_
   std::map<std::pair<std::string, std::string>, std::size_t, std::less<>> by_base_code_;
