@@ -97,16 +97,6 @@ using fhirpath::Item;
 constexpr std::size_t kMaxContentBytes = 64 * 1024;
 constexpr std::size_t kMaxNarrativeBytes = 256 * 1024;
 
-// TextLexemes(text) joined by single spaces: the form idx_text rows are written from.
-std::string JoinedLexemes(std::string_view text) {
-  std::string out;
-  for (const std::string& lexeme : TextLexemes(text)) {
-    if (!out.empty()) out.push_back(' ');
-    out += lexeme;
-  }
-  return out;
-}
-
 void AddItem(std::string_view param_type, const Item& item, const internal::Sink& sink) {
   if (param_type == "token") {
     internal::AddToken(item, sink);
@@ -306,11 +296,11 @@ Result<IndexRows> Extractor::Extract(std::string_view resource_type, const json:
     // _id and _lastUpdated are columns of `resource`; _query has no expression.
     if (def->code == "_id" || def->code == "_lastUpdated") continue;
     if (def->code == "_text") {
-      rows.narrative = JoinedLexemes(internal::NarrativeText(resource, kMaxNarrativeBytes));
+      rows.narrative = JoinedTextLexemes(internal::NarrativeText(resource, kMaxNarrativeBytes));
       continue;
     }
     if (def->code == "_content") {
-      rows.content = JoinedLexemes(internal::ContentText(resource, kMaxContentBytes));
+      rows.content = JoinedTextLexemes(internal::ContentText(resource, kMaxContentBytes));
       continue;
     }
     if (def->type == "special" && def->xpath_usage != "nearby") continue;

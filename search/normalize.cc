@@ -25,19 +25,25 @@ bool IsAscii(std::string_view s) {
   return true;
 }
 
+// std::isspace and std::isalnum of the "C" locale, without the locale lookup.
+bool AsciiSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool AsciiAlnum(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 // Lower-cases ASCII letters and collapses runs of whitespace into one space, trimmed.
 std::string AsciiFold(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   bool space = false;
   for (unsigned char c : s) {
-    if (std::isspace(c)) {
+    if (AsciiSpace(c)) {
       space = !out.empty();
       continue;
     }
     if (space) out.push_back(' ');
     space = false;
-    out.push_back(static_cast<char>(std::tolower(c)));
+    out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c));
   }
   return out;
 }
@@ -165,38 +171,62 @@ std::string NormalizeString(std::string_view text) {
   return IsAscii(text) ? AsciiFold(text) : UnicodeFold(text);
 }
 
-std::vector<std::string> TextLexemes(std::string_view text) {
-  const std::string normal = NormalizeString(text);
+namespace {
+
+// The distinct words of `normal` (a NormalizeString result) as TextLexemes defines them,
+// sorted: views into `normal`.
+std::vector<std::string_view> LexemeViews(const std::string& normal) {
   const auto* bytes = reinterpret_cast<const uint8_t*>(normal.data());
   const auto length = static_cast<int32_t>(normal.size());
   auto digit_at = [&](int32_t i) { return i < length && bytes[i] >= '0' && bytes[i] <= '9'; };
-  std::vector<std::string> out;
-  std::string word;
-  auto flush = [&] {
-    if (!word.empty() && word.size() <= kMaxLexemeBytes) out.push_back(std::move(word));
-    word.clear();
+  std::vector<std::string_view> out;
+  int32_t word = -1;  // start of the word being read
+  auto flush = [&](int32_t end) {
+    if (word >= 0 && static_cast<std::size_t>(end - word) <= kMaxLexemeBytes) {
+      out.emplace_back(normal.data() + word, static_cast<std::size_t>(end - word));
+    }
+    word = -1;
   };
   for (int32_t i = 0; i < length;) {
     const int32_t start = i;
     bool in_word = false;
     if (bytes[i] < 0x80) {
-      const char c = static_cast<char>(bytes[i++]);
-      in_word = std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-                ((c == '.' || c == ',') && digit_at(start - 1) && !word.empty() && digit_at(i));
+      const unsigned char c = bytes[i++];
+      in_word = AsciiAlnum(c) ||
+                ((c == '.' || c == ',') && word >= 0 && digit_at(start - 1) && digit_at(i));
     } else {
       UChar32 c = 0;
       U8_NEXT(bytes, i, length, c);
       in_word = c >= 0 && (u_isalnum(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK) != 0);
     }
     if (in_word) {
-      word.append(normal, static_cast<std::size_t>(start), static_cast<std::size_t>(i - start));
+      if (word < 0) word = start;
     } else {
-      flush();
+      flush(start);
     }
   }
-  flush();
+  flush(length);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> TextLexemes(std::string_view text) {
+  const std::string normal = NormalizeString(text);
+  const std::vector<std::string_view> views = LexemeViews(normal);
+  return {views.begin(), views.end()};
+}
+
+std::string JoinedTextLexemes(std::string_view text) {
+  const std::string normal = NormalizeString(text);
+  std::string out;
+  out.reserve(normal.size());
+  for (std::string_view lexeme : LexemeViews(normal)) {
+    if (!out.empty()) out.push_back(' ');
+    out.append(lexeme);
+  }
   return out;
 }
 

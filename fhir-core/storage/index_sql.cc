@@ -200,8 +200,11 @@ std::string IndexCtes(int first, unsigned mask, const PkSource& pk) {
              ? rows("@pk, " + Lexemes("x.n") + ", " + Lexemes("x.c"), {"text[]", "text[]"}, "n, c")
              : "SELECT r.pk, " + Lexemes("$" + std::to_string(p) + "::text") + ", " +
                    Lexemes("$" + std::to_string(p + 1) + "::text") + " FROM r") +
-        " ON CONFLICT (res_pk) DO UPDATE SET narrative = EXCLUDED.narrative, "
-        "content = EXCLUDED.content)");
+        // An updated resource's text row is replaced in place (the DELETE above cannot
+        // remove it for this INSERT: one snapshot); new resources have none.
+        (pk.replace.empty() ? std::string(")")
+                            : std::string(" ON CONFLICT (res_pk) DO UPDATE SET narrative = "
+                                          "EXCLUDED.narrative, content = EXCLUDED.content)")));
   }
   std::string sql;
   for (const auto& cte : ctes) sql += ", " + cte;

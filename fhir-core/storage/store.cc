@@ -531,6 +531,9 @@ class PgStore final : public Store {
   // is written again one version at a time, so that each caller gets its own outcome (a lost
   // race stays kAborted for that caller alone). Slot and Appointment versions are written
   // directly: their booking trigger sees one version at a time.
+  // Each waiter sleeps on its own condition variable and is woken when its version is written
+  // or when it is first in the queue and may lead (a finished writer wakes the new first), so
+  // a commit wakes the callers it concerns, not every waiting thread.
   Status WriteAutocommit(const NewVersion& version) override {
     if (HasBookingTrigger(version.type)) return WriteOne(version);
     Waiter me{&version};
@@ -538,7 +541,7 @@ class PgStore final : public Store {
     combine_queue_.push_back(&me);
     while (!me.done) {
       if (active_leaders_ >= max_leaders_ || combine_queue_.empty()) {
-        combine_cv_.wait(lock);
+        me.cv.wait(lock);
         continue;
       }
       std::vector<Waiter*> batch;
@@ -547,12 +550,16 @@ class PgStore final : public Store {
         combine_queue_.pop_front();
       }
       ++active_leaders_;
+      WakeFirst();  // more than a batch waiting, and room for another writer
       lock.unlock();
       WriteCombined(batch);
       lock.lock();
       --active_leaders_;
-      for (Waiter* w : batch) w->done = true;
-      combine_cv_.notify_all();
+      for (Waiter* w : batch) {
+        w->done = true;
+        if (w != &me) w->cv.notify_one();
+      }
+      WakeFirst();
     }
     return me.status;
   }
@@ -613,7 +620,15 @@ class PgStore final : public Store {
     const NewVersion* version;
     Status status;
     bool done = false;
+    std::condition_variable cv;  // under combine_mu_
   };
+
+  // Under combine_mu_: wakes the first waiter to lead a batch when a writer may start.
+  void WakeFirst() {
+    if (active_leaders_ < max_leaders_ && !combine_queue_.empty()) {
+      combine_queue_.front()->cv.notify_one();
+    }
+  }
   static constexpr std::size_t kMaxCombined = 64;
 
   Status WriteOne(const NewVersion& version) {
@@ -691,7 +706,6 @@ class PgStore final : public Store {
   // WriteAutocommit's combining: waiting callers, and writers at work (at most max_leaders_,
   // so that PostgreSQL works on several batches at once).
   std::mutex combine_mu_;
-  std::condition_variable combine_cv_;
   std::deque<Waiter*> combine_queue_;
   int active_leaders_ = 0;
   const int max_leaders_;

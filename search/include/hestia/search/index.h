@@ -75,6 +75,8 @@ std::string NormalizeString(std::string_view text);
 // and "," between two digits stay: "3.5", "1,000"), each distinct word once, sorted. Words
 // longer than kMaxLexemeBytes are dropped (PostgreSQL's lexeme limit).
 std::vector<std::string> TextLexemes(std::string_view text);
+// TextLexemes(text) joined by single spaces: the form IndexRows::narrative/content hold.
+std::string JoinedTextLexemes(std::string_view text);
 inline constexpr std::size_t kMaxLexemeBytes = 2047;
 // Phonetic key for xpathUsage=phonetic parameters (American Soundex over the normalized
 // letters of each word, words joined by ' ').
