@@ -8,7 +8,6 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
-
 #include <cctype>
 #include <string>
 #include <vector>

@@ -345,7 +345,6 @@ void ParameterRegistry::FindPartSources(const resources::TypeRegistry& types) {
   for (SearchParameterDef& def : params_) def.part_sources.clear();
   // Each type's plain string parameters by their path there.
   std::map<std::pair<std::string, std::string>, const SearchParameterDef*> by_path;
-  std::set<std::string> string_types;
   for (const SearchParameterDef& def : params_) {
     if (!IsPlainStringParameter(def)) continue;
     for (const std::string& type : def.base) {
@@ -354,7 +353,6 @@ void ParameterRegistry::FindPartSources(const resources::TypeRegistry& types) {
       const std::string path(Trim(def.ExpressionFor(type)));
       if (!IsPlainPath(path)) continue;  // also rules out unions
       by_path.emplace(std::make_pair(type, path), &def);
-      string_types.insert(type);
     }
   }
   for (const auto& [key, def_ptr] : by_path) {
