@@ -193,11 +193,8 @@ std::optional<OrderedSort> OrderedSortFor(const Query& query, const ParameterReg
   const std::vector<std::string> types =
       internal::ClauseTypes(probe, internal::Scope{"r", query.types}, registry);
   if (types.empty()) return std::nullopt;
-  out.hash = internal::HashTest(registry, types, key.param->code);
-  std::set<int64_t> hashes;
-  for (const std::string& t : types) {
-    for (int64_t h : IndexKeys(registry, t, key.param->code)) hashes.insert(h);
-  }
+  const std::set<int64_t> hashes = internal::KeyHashes(registry, types, key.param->code);
+  out.hash = internal::HashTest(hashes);
   out.hashes.assign(hashes.begin(), hashes.end());
   const std::vector<std::string>& single = key.param->single_instant;
   out.single = type == "date" && !query.types.empty() &&

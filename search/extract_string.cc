@@ -45,6 +45,26 @@ enum PartBit : uint32_t {
   kPartCountry = 1u << 10,
 };
 
+// The parts of each datatype indexed on their own rows (StringPartBit reads these too).
+struct Part {
+  std::string_view name;
+  uint32_t bit;
+  bool list = false;  // 0..* strings (Address.line), else one
+};
+constexpr Part kHumanNameParts[] = {
+    {"text", kPartText},           {"family", kPartFamily},       {"given", kPartGiven, true},
+    {"prefix", kPartPrefix, true}, {"suffix", kPartSuffix, true},
+};
+constexpr Part kAddressParts[] = {
+    {"line", kPartLine, true},
+    {"city", kPartCity},
+    {"district", kPartDistrict},
+    {"state", kPartState},
+    {"postalCode", kPartPostalCode},
+    {"country", kPartCountry},
+    {"text", kPartText},
+};
+
 // Each part on its own, and the whole name: HumanName.text, else "given… family", so that
 // `name=John Smi` matches as a prefix of the full name too. Parts in sink.skipped_parts are
 // another parameter's rows already; the whole name is always this parameter's.
@@ -74,9 +94,12 @@ void AddAddress(const Sink& sink, const json::Value& address) {
     if ((sink.skipped_parts & part) != 0) return;
     AddStringRow(sink.rows, sink.hash, sink.grp, sink.phonetic, text);
   };
-  for (const auto& line : Texts(address, "line")) add(kPartLine, line);
-  for (const char* part : {"city", "district", "state", "postalCode", "country", "text"}) {
-    add(StringPartBit("Address", part), Text(address, part));
+  for (const Part& part : kAddressParts) {
+    if (part.list) {
+      for (const auto& text : Texts(address, part.name)) add(part.bit, text);
+    } else {
+      add(part.bit, Text(address, part.name));
+    }
   }
 }
 
@@ -124,29 +147,14 @@ void AddString(const Item& item, const Sink& sink) {
 namespace hestia::search {
 
 uint32_t StringPartBit(std::string_view datatype, std::string_view part) {
-  static constexpr std::pair<std::string_view, uint32_t> kHumanName[] = {
-      {"text", internal::kPartText},     {"family", internal::kPartFamily},
-      {"given", internal::kPartGiven},   {"prefix", internal::kPartPrefix},
-      {"suffix", internal::kPartSuffix},
-  };
-  static constexpr std::pair<std::string_view, uint32_t> kAddress[] = {
-      {"line", internal::kPartLine},
-      {"city", internal::kPartCity},
-      {"district", internal::kPartDistrict},
-      {"state", internal::kPartState},
-      {"postalCode", internal::kPartPostalCode},
-      {"country", internal::kPartCountry},
-      {"text", internal::kPartText},
-  };
-  if (datatype == "HumanName") {
-    for (const auto& [name, bit] : kHumanName) {
-      if (name == part) return bit;
+  auto find = [&](const auto& parts) -> uint32_t {
+    for (const internal::Part& p : parts) {
+      if (p.name == part) return p.bit;
     }
-  } else if (datatype == "Address") {
-    for (const auto& [name, bit] : kAddress) {
-      if (name == part) return bit;
-    }
-  }
+    return 0;
+  };
+  if (datatype == "HumanName") return find(internal::kHumanNameParts);
+  if (datatype == "Address") return find(internal::kAddressParts);
   return 0;
 }
 

@@ -52,12 +52,21 @@ std::string_view TableFor(std::string_view type) {
   return "";
 }
 
-std::string HashTest(const ParameterRegistry& registry, const std::vector<std::string>& types,
-                     std::string_view key) {
+std::set<int64_t> KeyHashes(const ParameterRegistry& registry,
+                            const std::vector<std::string>& types, std::string_view key) {
   std::set<int64_t> hashes;
   for (const std::string& t : types) {
     for (int64_t h : IndexKeys(registry, t, key)) hashes.insert(h);
   }
+  return hashes;
+}
+
+std::string HashTest(const ParameterRegistry& registry, const std::vector<std::string>& types,
+                     std::string_view key) {
+  return HashTest(KeyHashes(registry, types, key));
+}
+
+std::string HashTest(const std::set<int64_t>& hashes) {
   if (hashes.empty()) return "IS NULL";  // no type has the parameter: matches no row
   if (hashes.size() == 1) return "= " + std::to_string(*hashes.begin());
   std::string out = "IN (";

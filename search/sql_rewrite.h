@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,10 @@ struct Scope {
 // `types`, through the rows it shares (IndexKeys). Not for composite components.
 std::string HashTest(const ParameterRegistry& registry, const std::vector<std::string>& types,
                      std::string_view key);
+// The keys HashTest tests, in order; and the test of a set of keys ("IS NULL" for none).
+std::set<int64_t> KeyHashes(const ParameterRegistry& registry,
+                            const std::vector<std::string>& types, std::string_view key);
+std::string HashTest(const std::set<int64_t>& hashes);
 // The types a clause's index rows live under: the clause's own type, else the scope's.
 std::vector<std::string> ClauseTypes(const Clause& clause, const Scope& scope,
                                      const ParameterRegistry& registry);

@@ -4,8 +4,9 @@
 #
 # Owns: N rounds on loopback; in each round, first the baseline then the candidate build is
 # started on a fresh embedded cluster of its own (`hestia serve --data-dir` in a temporary
-# folder), sent POST /fhir/Patient of rest_bench.sh's ~2 KB Patient by wrk (-t2 -c64, a 5 s
-# warm-up, then --duration seconds measured) and stopped. Prints a Markdown table: both rates
+# folder), sent POST /fhir/Patient of rest_bench.sh's ~2 KB Patient (tests/bench/
+# patient-2k.json) by wrk (-t2 -c64, a 5 s warm-up, then --duration seconds measured) and
+# stopped. Prints a Markdown table: both rates
 # and their ratio per round, then the medians and the median of the ratios. A shared VM drifts
 # by tens of percent within minutes; alternating rounds put both builds under the same drift,
 # so the per-round ratio is the figure to read. Not a timed test: run it by hand.
@@ -56,15 +57,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The create body of rest_bench.sh (its Patient without an id), taken from that script so that
-# both benchmarks post the same bytes.
-# shellcheck disable=SC2016 # the literal text ${id_member} of rest_bench.sh
-sed -n 's/^{"resourceType":"Patient",${id_member}/{"resourceType":"Patient",/p' \
-  "$HERE/rest_bench.sh" >"$WORK/create.json"
-python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$WORK/create.json" 2>/dev/null ||
-  die "could not take the Patient from rest_bench.sh"
 cat >"$WORK/create.lua" <<EOF
-local f = assert(io.open("$WORK/create.json", "rb"))
+local f = assert(io.open("$HERE/patient-2k.json", "rb"))
 wrk.method = "POST"
 wrk.body = f:read("*a")
 f:close()

@@ -142,18 +142,13 @@ free_port() {
 }
 
 # ------------------------------------------------------------------ the ~2 KB Patient
-# Built without `id` (the create body) and with it (the PUT body). Fixed content so that every
-# run, and nginx, serve the same bytes.
-patient_json() {  # patient_json [id]
-  local id_member=""
-  [[ -n ${1:-} ]] && id_member="\"id\":\"$1\","
-  cat <<EOF
-{"resourceType":"Patient",${id_member}"identifier":[{"use":"usual","type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"MR","display":"Medical record number"}]},"system":"https://riverside-health.example/mrn","value":"RH-900001"},{"use":"secondary","system":"http://hl7.org/fhir/sid/us-mbi","value":"1EG4TE5MK73"}],"active":true,"name":[{"use":"official","family":"Benchmark","given":["Evelyn","Margaret"],"prefix":["Ms."],"text":"Evelyn Margaret Benchmark"},{"use":"maiden","family":"Hartwell","given":["Evelyn"]}],"telecom":[{"system":"phone","value":"+1-503-555-0199","use":"mobile","rank":1},{"system":"phone","value":"+1-503-555-0198","use":"home","rank":2},{"system":"email","value":"evelyn.benchmark@example.com","use":"home"}],"gender":"female","birthDate":"1967-04-23","address":[{"use":"home","type":"both","line":["4120 SE Belmont St","Apt 7"],"city":"Portland","state":"OR","postalCode":"97214","country":"US","period":{"start":"2015-06-01"}},{"use":"old","type":"postal","line":["PO Box 1182"],"city":"Beaverton","state":"OR","postalCode":"97075","country":"US","period":{"start":"2004-02-01","end":"2015-05-31"}}],"maritalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-MaritalStatus","code":"M","display":"Married"}]},"contact":[{"relationship":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0131","code":"C","display":"Emergency Contact"}]}],"name":{"use":"official","family":"Benchmark","given":["Thomas"],"text":"Thomas Benchmark"},"telecom":[{"system":"phone","value":"+1-503-555-0197","use":"mobile"}],"address":{"use":"home","line":["4120 SE Belmont St","Apt 7"],"city":"Portland","state":"OR","postalCode":"97214","country":"US"},"gender":"male"}],"communication":[{"language":{"coding":[{"system":"urn:ietf:bcp:47","code":"en","display":"English"}]},"preferred":true},{"language":{"coding":[{"system":"urn:ietf:bcp:47","code":"es","display":"Spanish"}]},"preferred":false}],"generalPractitioner":[{"display":"Dr. Amara Okafor"}],"managingOrganization":{"display":"Riverside Health Partners"}}
-EOF
-}
+# tests/bench/patient-2k.json as the create body, and with `"id":"bench-1"` as the PUT body.
+# Fixed content so that every run, and nginx, serve the same bytes.
+PATIENT_FILE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/patient-2k.json"
 mkdir -p "$WORK/body"
-patient_json bench-1 >"$WORK/body/put.json"
-patient_json >"$WORK/body/create.json"
+sed 's/^{"resourceType":"Patient",/{"resourceType":"Patient","id":"bench-1",/' "$PATIENT_FILE" \
+  >"$WORK/body/put.json"
+cp "$PATIENT_FILE" "$WORK/body/create.json"
 
 # ------------------------------------------------------------------ wrk and its output
 # Prints "rps p50_ms p99_ms errors" for one wrk run. Errors: non-2xx/3xx answers, socket errors.
